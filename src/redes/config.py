@@ -1,0 +1,163 @@
+"""The params schema: `params.yaml` is loaded and validated once, here.
+
+Every stage calls `load_params` before doing any work. A missing, unknown or
+ill-typed key stops it with a `ParamsError` naming the key and the expected type,
+so `dvc exp run -S mnist.cnn.epochs=five` fails in a second, not after a download.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from redes.errors import RedesError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PositiveInt = Annotated[int, Field(gt=0)]
+Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
+
+
+class Section(BaseModel):
+    """A params section: strict types, no unknown keys, immutable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BaseParams(Section):
+    seed: Annotated[int, Field(ge=0)]
+    deterministic: bool
+    # tf.distribute strategy for training: one device here; `mirrored` on a multi-GPU
+    # box; `multi_worker_mirrored` across machines (TF_CONFIG set by the launcher).
+    distribution: Literal["one_device", "mirrored", "multi_worker_mirrored"]
+
+
+class Augmentation(Section):
+    """Random affine jitter applied to training images only (0 disables each)."""
+
+    translation: Fraction
+    rotation: Fraction  # fraction of a full turn, as keras.layers.RandomRotation takes it
+    zoom: Fraction
+
+
+class TrainingParams(Section):
+    """What every Keras classifier of the course shares: the optimiser and the loop."""
+
+    augmentation: Augmentation
+    learning_rate: Annotated[float, Field(gt=0.0)]
+    lr_schedule: Literal["constant", "cosine"]
+    weight_decay: Annotated[float, Field(ge=0.0)]
+    batch_size: PositiveInt
+    epochs: PositiveInt
+    early_stopping_patience: PositiveInt
+    # Batches between two backups of an interrupted training; resuming repeats at most this many.
+    checkpoint_every_batches: PositiveInt
+
+
+Activation = Literal["relu", "gelu", "tanh", "sigmoid", "leaky_relu", "elu", "silu"]
+
+
+class MnistData(Section):
+    validation_size: PositiveInt  # images held out of the 60,000 training images
+
+
+class MnistMlp(TrainingParams):
+    hidden_units: Annotated[list[PositiveInt], Field(min_length=1)]
+    activation: Activation
+    dropout: Fraction
+
+
+class MnistCnn(TrainingParams):
+    filters: Annotated[list[PositiveInt], Field(min_length=1)]  # one conv block each, then 2x2 max pooling
+    convs_per_block: PositiveInt
+    kernel_size: PositiveInt
+    batch_norm: bool
+    dense_units: Annotated[int, Field(ge=0)]  # 0: straight from the features to the softmax
+    dropout: Fraction
+
+
+class MnistParams(Section):
+    data: MnistData
+    mlp: MnistMlp
+    cnn: MnistCnn
+
+    def model(self, name: str) -> MnistMlp | MnistCnn:
+        if name not in MNIST_MODELS:
+            raise ValueError(f"unknown MNIST model {name!r}; expected one of {', '.join(MNIST_MODELS)}")
+        return getattr(self, name)
+
+
+MNIST_MODELS = ("mlp", "cnn")
+
+
+class Params(Section):
+    """The whole of params.yaml: one section per project, plus `base`."""
+
+    base: BaseParams
+    mnist: MnistParams
+
+
+class ParamsError(RedesError, ValueError):
+    """params.yaml does not match the schema; the message names every bad key."""
+
+
+def load_params(path: Path) -> Params:
+    """Read and validate params.yaml; raise ParamsError naming each bad key."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: file not found; run from the repository root") from None
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML: {error}") from None
+    return validate_params(raw, source=str(path))
+
+
+def validate_params(raw: Any, source: str = "params") -> Params:
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as error:
+        problems = [_describe(e) for e in error.errors()]
+        raise ParamsError(f"{source}: {len(problems)} bad key(s):\n  " + "\n  ".join(problems)) from None
+
+
+def _describe(error: Any) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "<top level>"
+    expected = _expected_type(error["loc"])
+    if error["type"] == "missing":
+        return f"{key}: missing (expected {expected})"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key (not in the schema; check its spelling and section)"
+    return f"{key}: {error['msg']}; expected {expected}, got {error['input']!r}"
+
+
+def _expected_type(loc: tuple[Any, ...]) -> str:
+    """The annotation the schema gives a key, spelled for a person."""
+    annotation: Any = Params
+    for part in loc:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return "nothing (unknown key)"
+            annotation = field.annotation
+        elif typing.get_origin(annotation) is list and isinstance(part, int):
+            annotation = typing.get_args(annotation)[0]
+    return _type_name(annotation)
+
+
+def _type_name(annotation: Any) -> str:
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        base, *metadata = typing.get_args(annotation)
+        constraints = [str(m) for field in metadata for m in getattr(field, "metadata", [])]
+        return _type_name(base) + (f" ({', '.join(constraints)})" if constraints else "")
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
+    if origin is list:
+        return f"list of {_type_name(typing.get_args(annotation)[0])}"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(annotation))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return f"a mapping with keys {', '.join(annotation.model_fields)}"
+    return getattr(annotation, "__name__", str(annotation))

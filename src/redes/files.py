@@ -1,0 +1,40 @@
+"""JSON in and out, the one way the stages write small records (metrics, run ids, data cards)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from redes.errors import RedesError
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> Path:
+    """A pandas DataFrame as CSV, without its index."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    return path
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """A CSV written by `write_csv`, as a pandas DataFrame."""
+    if not path.exists():
+        raise RedesError(f"{path} is missing; run the stage that writes it (`dvc repro`)")
+    return pd.read_csv(path)
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise RedesError(f"{path} is missing; run the stage that writes it (`dvc repro`)") from None
+    except json.JSONDecodeError as error:
+        raise RedesError(f"{path} is not valid JSON ({error}); delete it and run `dvc repro` again") from None

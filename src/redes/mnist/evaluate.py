@@ -1,0 +1,73 @@
+"""Test-set evaluation of an MNIST classifier: the numbers and figures of the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+from redes import figures
+from redes.mnist.data import CLASSES
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    test_accuracy: float
+    macro_f1: float
+    per_class_accuracy: dict[str, float]
+    confusion: np.ndarray
+    predictions: np.ndarray
+
+    def metrics(self) -> dict[str, object]:
+        return {
+            "test_accuracy": self.test_accuracy,
+            "macro_f1": self.macro_f1,
+            "test_errors": int((self.confusion.sum() - np.trace(self.confusion))),
+            "per_class_accuracy": self.per_class_accuracy,
+        }
+
+
+def evaluate(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, batch_size: int = 1000) -> Evaluation:
+    predictions = np.argmax(model.predict(x_test, batch_size=batch_size, verbose=0), axis=1)
+    confusion = confusion_matrix(y_test, predictions, labels=range(len(CLASSES)))
+    # Per-class accuracy is the recall of each digit: the diagonal over the row sums.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        recall = np.diag(confusion) / confusion.sum(axis=1)
+    return Evaluation(
+        test_accuracy=float(accuracy_score(y_test, predictions)),
+        macro_f1=float(f1_score(y_test, predictions, average="macro", labels=range(len(CLASSES)), zero_division=0)),
+        per_class_accuracy={digit: float(r) for digit, r in zip(CLASSES, recall, strict=True) if np.isfinite(r)},
+        confusion=confusion,
+        predictions=predictions,
+    )
+
+
+def write_figures(
+    model_name: str, evaluation: Evaluation, x_test: np.ndarray, y_test: np.ndarray, history: pd.DataFrame, out_dir: Path
+) -> list[Path]:
+    """Confusion matrix, a grid of misclassified digits and the training curves of one model."""
+    wrong = np.flatnonzero(evaluation.predictions != y_test)
+    return [
+        figures.save(
+            figures.confusion_matrix_figure(
+                evaluation.confusion, CLASSES, f"MNIST {model_name.upper()}: test accuracy {evaluation.test_accuracy:.2%}"
+            ),
+            out_dir / f"{model_name}_confusion.png",
+        ),
+        figures.save(
+            figures.image_grid_figure(
+                x_test[wrong],
+                [f"true {y_test[i]}, said {evaluation.predictions[i]}" for i in wrong],
+                f"MNIST {model_name.upper()}: misclassified test digits ({len(wrong)} in all, first {min(len(wrong), 32)})",
+            ),
+            out_dir / f"{model_name}_misclassified.png",
+        ),
+        figures.save(
+            figures.training_curves_figure(history, f"MNIST {model_name.upper()}: training curves"),
+            out_dir / f"{model_name}_training_curves.png",
+        ),
+    ]

@@ -1,0 +1,50 @@
+"""Training of one MNIST classifier on the prepared splits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import pandas as pd
+
+from redes.config import MnistCnn, MnistMlp
+from redes.errors import RedesError
+from redes.mnist.data import MnistSplits
+from redes.mnist.models import build_model
+from redes.training import fit_classifier
+
+
+def train(
+    model_name: str,
+    params: MnistMlp | MnistCnn,
+    splits: MnistSplits,
+    *,
+    backup_dir: Path,
+    distribution: str = "one_device",
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int = 2,
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Fit `model_name` on the training split, early-stopping on the validation split."""
+    return fit_classifier(
+        lambda: build_model(model_name, params),
+        params,
+        (splits.x_train, splits.y_train),
+        (splits.x_val, splits.y_val),
+        backup_dir=backup_dir,
+        distribution=distribution,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+
+
+def save_model(model: keras.Model, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return path
+
+
+def load_model(path: Path) -> keras.Model:
+    if not path.exists():
+        raise RedesError(f"{path} is missing; run `dvc repro` to train it")
+    return keras.saving.load_model(path)

@@ -1,0 +1,67 @@
+"""The project's file layout, spelled out in one place.
+
+Every stage works relative to a workspace root: the repository itself under
+`dvc repro`, or the temporary copy DVC makes for `dvc exp run --temp/--queue`.
+`dvc.yaml` names the same paths; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of data, models, reports and local state below one workspace root."""
+
+    root: Path
+
+    @property
+    def params_file(self) -> Path:
+        return self.root / "params.yaml"
+
+    def raw(self, dataset: str) -> Path:
+        """Downloaded files of one dataset, as published."""
+        return self.root / "data" / "raw" / dataset
+
+    def processed(self, project: str) -> Path:
+        """Prepared arrays of one project."""
+        return self.root / "data" / "processed" / project
+
+    def models(self, project: str, model: str) -> Path:
+        return self.root / "models" / project / model
+
+    def metrics(self, project: str) -> Path:
+        return self.root / "reports" / "metrics" / f"{project}.json"
+
+    def runs(self, project: str) -> Path:
+        """MLflow run id behind each model's numbers."""
+        return self.root / "reports" / "runs" / f"{project}.json"
+
+    def figures(self, project: str) -> Path:
+        return self.root / "reports" / "figures" / project
+
+    def plots(self, project: str) -> Path:
+        """Per-epoch histories, declared as DVC plots."""
+        return self.root / "reports" / "plots" / project
+
+    @property
+    def report_html(self) -> Path:
+        return self.root / "reports" / "report.html"
+
+    @property
+    def summary_md(self) -> Path:
+        return self.root / "reports" / "summary.md"
+
+    def checkpoints(self, project: str) -> Path:
+        """Training backups that survive an interrupted stage (not DVC outputs)."""
+        return self.root / "checkpoints" / project
+
+    @property
+    def mlflow_db(self) -> Path:
+        return self.root / "mlflow.db"
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        return self.root / "mlartifacts"

@@ -1,0 +1,68 @@
+"""Every external file the pipeline downloads: dataset, file name, size, sha256, public URLs.
+
+The hashes are those of the published files (see shared/data/PROVENANCE.md). A
+catalog override (a JSON file, `{dataset: {file: {"sha256": ..., "size": ...}}}`)
+replaces the hash and size of listed files: the pipeline smoke test uses it to run
+the real download stage on synthetic fixtures, and a lab with its own copy of a
+dataset can use it the same way. The override never adds files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from redes.errors import RedesError
+
+
+@dataclass(frozen=True)
+class Source:
+    dataset: str
+    filename: str
+    size: int
+    sha256: str
+    urls: tuple[str, ...]
+
+
+_MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+
+def _mnist(filename: str, size: int, sha256: str) -> Source:
+    return Source("mnist", filename, size, sha256, tuple(base + filename for base in _MNIST_MIRRORS))
+
+
+SOURCES: dict[str, tuple[Source, ...]] = {
+    "mnist": (
+        _mnist("train-images-idx3-ubyte.gz", 9912422, "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
+        _mnist("train-labels-idx1-ubyte.gz", 28881, "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
+        _mnist("t10k-images-idx3-ubyte.gz", 1648877, "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+        _mnist("t10k-labels-idx1-ubyte.gz", 4542, "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+    ),
+}
+
+
+def dataset_sources(dataset: str, catalog_override: Path | None = None) -> tuple[Source, ...]:
+    """The files of `dataset`, with hashes replaced by `catalog_override` where it lists them."""
+    if dataset not in SOURCES:
+        raise RedesError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(SOURCES))}")
+    sources = SOURCES[dataset]
+    if catalog_override is None:
+        return sources
+    try:
+        overrides = json.loads(catalog_override.read_text()).get(dataset, {})
+    except (OSError, json.JSONDecodeError) as error:
+        raise RedesError(f"catalog override {catalog_override} is unreadable: {error}") from None
+    known = {source.filename for source in sources}
+    unknown = set(overrides) - known
+    if unknown:
+        raise RedesError(f"catalog override {catalog_override} lists files {dataset} does not have: {sorted(unknown)}")
+    return tuple(
+        replace(s, sha256=overrides[s.filename]["sha256"], size=overrides[s.filename]["size"])
+        if s.filename in overrides
+        else s
+        for s in sources
+    )

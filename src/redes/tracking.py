@@ -1,0 +1,146 @@
+"""The only module that imports MLflow: one experiment per project, one run per trained model.
+
+The default store is `sqlite:///<repository root>/mlflow.db` with artifacts in
+`<repository root>/mlartifacts`. "Repository root" is the one DVC names in
+`DVC_ROOT`: for `dvc exp run --temp/--queue`, which run in a temporary copy of the
+workspace, that is still the user's repository, so no run is lost with the copy.
+A `MLFLOW_TRACKING_URI` (a server, a database) replaces the default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import mlflow.keras
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+# MLflow's tag that its UI shows as the run's source version.
+_GIT_COMMIT_TAG = "mlflow.source.git.commit"
+
+
+def default_uri(store_root: Path) -> str:
+    return f"sqlite:///{(store_root / 'mlflow.db').resolve()}"
+
+
+def configure(store_root: Path, uri: str | None = None) -> str:
+    """Point MLflow at `uri`, or at the default store below `store_root`; return the URI in use."""
+    resolved = uri or default_uri(store_root)
+    mlflow.set_tracking_uri(resolved)
+    return resolved
+
+
+def _experiment_id(name: str, artifact_root: Path | None) -> str:
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = (artifact_root / name).resolve().as_uri() if artifact_root is not None else None
+    try:
+        return client.create_experiment(name, artifact_location=location)
+    except MlflowException:  # another stage (a parallel queue worker) created it first
+        experiment = client.get_experiment_by_name(name)
+        if experiment is None:
+            raise
+        return experiment.experiment_id
+
+
+def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"mnist": {"cnn": {"epochs": 5}}} -> {"mnist.cnn.epochs": 5}, the way `dvc exp show` names params."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+class Run:
+    """The active MLflow run of a stage; stages log through it, never through mlflow."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        mlflow.log_params(flatten(params))
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        finite = {k: float(v) for k, v in flatten(metrics).items() if isinstance(v, int | float) and math.isfinite(v)}
+        mlflow.log_metrics(finite, step=step)
+
+    def log_history(self, history: Any) -> None:
+        """Per-epoch metrics from a history table with an `epoch` column (after a resume, as one series)."""
+        for row in history.to_dict("records"):
+            epoch = int(row.pop("epoch"))
+            self.log_metrics(row, step=epoch)
+
+    def log_artifacts(self, paths: list[Path], folder: str | None = None) -> None:
+        for path in paths:
+            mlflow.log_artifact(str(path), artifact_path=folder)
+
+    def log_dict(self, data: Mapping[str, Any], file_name: str) -> None:
+        mlflow.log_dict(dict(data), file_name)
+
+    def log_keras_model(self, model: Any, example_inputs: Any, requirements: Mapping[str, str]) -> None:
+        """The trained model, loadable back with `mlflow.keras.load_model` or `mlflow.pyfunc.load_model`.
+
+        The signature is inferred from a few example inputs and the model's outputs.
+        `requirements` (package: version) are written as given: MLflow's own inference
+        of them loads the model again in a subprocess, which costs seconds per model.
+        """
+        signature = infer_signature(example_inputs, model.predict(example_inputs, verbose=0))
+        mlflow.keras.log_model(
+            model,
+            name="model",
+            signature=signature,
+            pip_requirements=[f"{package}=={version}" for package, version in requirements.items()],
+        )
+
+    def keras_callback(self) -> Any:
+        """Logs the model summary, optimizer config and each epoch's metrics while `fit` runs."""
+        return mlflow.keras.MlflowCallback()
+
+
+@contextlib.contextmanager
+def start_run(
+    store_root: Path,
+    experiment: str,
+    run_name: str,
+    tags: Mapping[str, str],
+    *,
+    uri: str | None = None,
+    run_id: str | None = None,
+    resume_file: Path | None = None,
+) -> Iterator[Run]:
+    """Open a new run of `experiment`, or resume one.
+
+    `run_id` resumes that run (the evaluate stage adds to the train stage's run).
+    `resume_file` keeps the id of the run across an interrupted training: if it
+    exists, that run continues; if not, the new run's id is written there.
+    """
+    configure(store_root, uri)
+    if run_id is None and resume_file is not None and resume_file.exists():
+        run_id = resume_file.read_text().strip()
+    artifact_root = store_root / "mlartifacts" if uri is None else None
+    all_tags = dict(tags)
+    if "git.commit" in all_tags:
+        all_tags[_GIT_COMMIT_TAG] = all_tags["git.commit"]
+    if run_id is not None:
+        with mlflow.start_run(run_id=run_id) as active:
+            mlflow.set_tags(all_tags)
+            yield Run(active.info.run_id)
+        return
+    experiment_id = _experiment_id(experiment, artifact_root)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=all_tags) as active:
+        if resume_file is not None:
+            resume_file.parent.mkdir(parents=True, exist_ok=True)
+            resume_file.write_text(active.info.run_id)
+        yield Run(active.info.run_id)

@@ -1,0 +1,34 @@
+"""Stage `mnist_evaluate`: test metrics and figures of both models, added to their MLflow runs."""
+
+from redes import tracking
+from redes.config import MNIST_MODELS
+from redes.files import read_csv, read_json, write_json
+from redes.mnist.data import load_splits
+from redes.mnist.evaluate import evaluate, write_figures
+from redes.mnist.train import load_model
+from redes.runtime import run_stage, start_stage
+
+
+def main(argv: list[str]) -> None:
+    context = start_stage()
+    workspace = context.workspace
+    splits = load_splits(workspace.processed("mnist") / "mnist.npz")
+    metrics, run_ids = {}, {}
+    for model_name in MNIST_MODELS:
+        model_dir = workspace.models("mnist", model_name)
+        evaluation = evaluate(load_model(model_dir / "model.keras"), splits.x_test, splits.y_test)
+        history = read_csv(workspace.plots("mnist") / f"{model_name}_history.csv")
+        figure_paths = write_figures(model_name, evaluation, splits.x_test, splits.y_test, history, workspace.figures("mnist"))
+        run_id = read_json(model_dir / "run.json")["run_id"]
+        tags = {"dvc.evaluate_stage": context.dvc_stage or "(run outside dvc)"}
+        with tracking.start_run(context.store_root, "mnist", model_name, tags, uri=context.tracking_uri, run_id=run_id) as run:
+            run.log_metrics({"test": evaluation.metrics()})
+            run.log_artifacts(figure_paths, "figures")
+        metrics[model_name], run_ids[model_name] = evaluation.metrics(), run_id
+        print(f"{model_name}: test accuracy {evaluation.test_accuracy:.4f}, macro F1 {evaluation.macro_f1:.4f}")
+    write_json(workspace.metrics("mnist"), metrics)
+    write_json(workspace.runs("mnist"), run_ids)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,52 @@
+"""Shared fixtures: the repository root, tiny params, synthetic MNIST."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/synthetic.py
+
+from synthetic import write_mnist  # noqa: E402
+
+from redes.config import Params, validate_params  # noqa: E402
+from redes.mnist.data import MnistSplits, prepare  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def tiny_params_dict() -> dict:
+    """The real params.yaml shrunk to seconds of training."""
+    raw = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
+    tiny = copy.deepcopy(raw)
+    tiny["mnist"]["data"]["validation_size"] = 100
+    tiny["mnist"]["mlp"].update(hidden_units=[32], epochs=3, batch_size=32, checkpoint_every_batches=5)
+    tiny["mnist"]["cnn"].update(filters=[4, 8], dense_units=16, epochs=2, batch_size=32, checkpoint_every_batches=5)
+    return tiny
+
+
+@pytest.fixture
+def tiny_params() -> Params:
+    return validate_params(tiny_params_dict())
+
+
+@pytest.fixture(scope="session")
+def synthetic_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    raw_dir = tmp_path_factory.mktemp("raw") / "mnist"
+    write_mnist(raw_dir)
+    return raw_dir
+
+
+@pytest.fixture(scope="session")
+def synthetic_splits(synthetic_raw: Path) -> MnistSplits:
+    return prepare(synthetic_raw, validation_size=100, seed=0)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)

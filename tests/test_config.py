@@ -1,0 +1,73 @@
+"""The params schema: the real params.yaml passes; every kind of bad key is named with its expected type."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, tiny_params_dict
+from redes.config import ParamsError, load_params, validate_params
+
+
+def test_committed_params_are_valid() -> None:
+    params = load_params(REPO_ROOT / "params.yaml")
+    assert params.mnist.model("cnn").epochs > 0
+
+
+def test_missing_key_is_named_with_its_type() -> None:
+    raw = tiny_params_dict()
+    del raw["mnist"]["cnn"]["epochs"]
+    with pytest.raises(ParamsError, match=r"mnist\.cnn\.epochs: missing \(expected int"):
+        validate_params(raw)
+
+
+def test_unknown_key_is_named() -> None:
+    raw = tiny_params_dict()
+    raw["mnist"]["mlp"]["epoch"] = 3
+    with pytest.raises(ParamsError, match=r"mnist\.mlp\.epoch: unknown key"):
+        validate_params(raw)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (("mnist", "cnn", "epochs"), "five", r"mnist\.cnn\.epochs: .*expected int.*got 'five'"),
+        (("mnist", "cnn", "epochs"), 2.5, r"mnist\.cnn\.epochs: .*expected int.*got 2\.5"),
+        (("mnist", "mlp", "dropout"), 1.5, r"mnist\.mlp\.dropout: .*less than 1"),
+        (("mnist", "mlp", "activation"), "relu6", r"mnist\.mlp\.activation: .*one of 'relu'"),
+        (("base", "deterministic"), "yes", r"base\.deterministic: .*expected bool"),
+        (("mnist", "cnn", "filters"), [32, 0], r"mnist\.cnn\.filters\.1: .*greater than 0"),
+    ],
+)
+def test_ill_typed_key_is_named(key: tuple[str, ...], value: object, expected: str) -> None:
+    raw = tiny_params_dict()
+    section = raw
+    for part in key[:-1]:
+        section = section[part]
+    section[key[-1]] = value
+    with pytest.raises(ParamsError, match=expected):
+        validate_params(raw)
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    raw = tiny_params_dict()
+    raw["base"]["seed"] = -1
+    raw["mnist"]["cnn"]["kernel_size"] = "3"
+    with pytest.raises(ParamsError, match=r"2 bad key\(s\)(.|\n)*base\.seed(.|\n)*mnist\.cnn\.kernel_size"):
+        validate_params(raw)
+
+
+def test_a_stage_stops_on_a_bad_key_before_any_work(tmp_path: Path) -> None:
+    raw = tiny_params_dict()
+    raw["mnist"]["data"]["validation_size"] = "many"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "stages" / "download.py"), "mnist"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "mnist.data.validation_size" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]  # nothing downloaded, nothing created

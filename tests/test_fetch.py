@@ -1,0 +1,145 @@
+"""Downloads against a real HTTP server on 127.0.0.1: good file, wrong hash, dropped connection, no server."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from redes.fetch import FetchError, candidate_locations, fetch
+from redes.sources import SOURCES, Source, dataset_sources
+
+PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
+DIGEST = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.server.hits.append(self.path)  # type: ignore[attr-defined]
+        if self.path.endswith("/good.bin"):
+            self._send(PAYLOAD)
+        elif self.path.endswith("/tampered.bin"):
+            self._send(PAYLOAD[:-1] + b"x")
+        elif self.path.endswith("/dropped.bin"):
+            # Promise the whole file, send a third of it, hang up.
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            self.wfile.write(PAYLOAD[: len(PAYLOAD) // 3])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        else:
+            self.send_error(404)
+
+    def _send(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadingHTTPServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.hits = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def _url(httpd: ThreadingHTTPServer, name: str) -> str:
+    host, port = httpd.server_address[:2]
+    return f"http://{host}:{port}/files/{name}"
+
+
+def _source(*urls: str, filename: str = "good.bin") -> Source:
+    return Source("testset", filename, len(PAYLOAD), DIGEST, urls)
+
+
+def _fetch(source: Source, destination: Path, mirror: str | None = None) -> Path:
+    return fetch(source, destination, mirror, retries=2, backoff_seconds=0.0, timeout_seconds=5, show_progress=False)
+
+
+def test_good_file_is_downloaded_and_verified(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    path = _fetch(_source(_url(server, "good.bin")), tmp_path)
+    assert path.read_bytes() == PAYLOAD
+    assert [p.name for p in tmp_path.iterdir()] == ["good.bin"]
+
+
+def test_verified_file_is_not_downloaded_again(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    source = _source(_url(server, "good.bin"))
+    _fetch(source, tmp_path)
+    _fetch(source, tmp_path)
+    assert len(server.hits) == 1  # type: ignore[attr-defined]
+
+
+def test_wrong_hash_is_refused_and_nothing_stays(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    with pytest.raises(FetchError) as error:
+        _fetch(_source(_url(server, "tampered.bin")), tmp_path)
+    message = str(error.value)
+    assert f"sha256 {DIGEST}" in message and "tampered.bin" in message
+    assert f"put the published file at {tmp_path / 'good.bin'}" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dropped_connection_is_retried_then_reported(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    with pytest.raises(FetchError, match=r"attempt 2/2: connection dropped after \d+ bytes"):
+        _fetch(_source(_url(server, "dropped.bin")), tmp_path)
+    assert len(server.hits) == 2  # type: ignore[attr-defined]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_falls_through_to_the_next_url(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    source = _source(_url(server, "dropped.bin"), _url(server, "missing.bin"), _url(server, "good.bin"))
+    assert _fetch(source, tmp_path).read_bytes() == PAYLOAD
+
+
+def test_no_server_at_all(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchError) as error:
+        _fetch(_source(f"http://127.0.0.1:{port}/good.bin"), tmp_path)
+    assert "refused" in str(error.value).lower()
+    assert "REDES_DATA_MIRROR" in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mirror_folder_comes_first(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "testset").mkdir(parents=True)
+    (mirror / "testset" / "good.bin").write_bytes(PAYLOAD)
+    _fetch(_source(_url(server, "good.bin")), tmp_path / "raw", mirror=str(mirror))
+    assert server.hits == []  # type: ignore[attr-defined]
+
+
+def test_mirror_base_url_is_laid_out_by_dataset(server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    base = _url(server, "").rsplit("/files/", 1)[0]
+    assert _fetch(_source(), tmp_path, mirror=base + "/").read_bytes() == PAYLOAD
+    assert server.hits == ["/testset/good.bin"]  # type: ignore[attr-defined]
+
+
+def test_every_published_source_has_a_mirror_location() -> None:
+    for sources in SOURCES.values():
+        for source in sources:
+            assert len(source.sha256) == 64 and source.size > 0
+            assert candidate_locations(source, "/m")[0] == f"/m/{source.dataset}/{source.filename}"
+
+
+def test_catalog_override_replaces_hashes_only(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text('{"mnist": {"t10k-labels-idx1-ubyte.gz": {"sha256": "ab", "size": 3}}}')
+    overridden = {s.filename: s for s in dataset_sources("mnist", catalog)}
+    assert overridden["t10k-labels-idx1-ubyte.gz"].sha256 == "ab"
+    assert overridden["train-images-idx3-ubyte.gz"] == SOURCES["mnist"][0]
