@@ -18,10 +18,14 @@ def main(argv: list[str]) -> None:
         model_dir = workspace.models("mnist", model_name)
         evaluation = evaluate(load_model(model_dir / "model.keras"), splits.x_test, splits.y_test)
         history = read_csv(workspace.plots("mnist") / f"{model_name}_history.csv")
-        figure_paths = write_figures(model_name, evaluation, splits.x_test, splits.y_test, history, workspace.figures("mnist"))
+        figure_paths = write_figures(
+            model_name, evaluation, splits.x_test, splits.y_test, history, workspace.figures("mnist")
+        )
         run_id = read_json(model_dir / "run.json")["run_id"]
         tags = {"dvc.evaluate_stage": context.dvc_stage or "(run outside dvc)"}
-        with tracking.start_run(context.store_root, "mnist", model_name, tags, uri=context.tracking_uri, run_id=run_id) as run:
+        with tracking.start_run(
+            context.store_root, "mnist", model_name, tags, uri=context.tracking_uri, run_id=run_id
+        ) as run:
             run.log_metrics({"test": evaluation.metrics()})
             run.log_artifacts(figure_paths, "figures")
         metrics[model_name], run_ids[model_name] = evaluation.metrics(), run_id

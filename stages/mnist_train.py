@@ -25,12 +25,27 @@ def main(argv: list[str]) -> None:
     identity = (params.base.model_dump(), params.mnist.data.model_dump(), model_params.model_dump(), data_sha256)
     backup_dir = backup_dir_for(workspace.checkpoints("mnist"), model_name, identity)
     with tracking.start_run(
-        context.store_root, "mnist", model_name, tags, uri=context.tracking_uri, resume_file=backup_dir / "mlflow_run_id"
+        context.store_root,
+        "mnist",
+        model_name,
+        tags,
+        uri=context.tracking_uri,
+        resume_file=backup_dir / "mlflow_run_id",
     ) as run:
-        run.log_params({"base": params.base.model_dump(), "mnist": {"data": params.mnist.data.model_dump(), model_name: model_params.model_dump()}})
+        run.log_params(
+            {
+                "base": params.base.model_dump(),
+                "mnist": {"data": params.mnist.data.model_dump(), model_name: model_params.model_dump()},
+            }
+        )
         run.log_params({"data.size": splits.sizes()})
         model, history = train(
-            model_name, model_params, splits, backup_dir=backup_dir, distribution=params.base.distribution, callbacks=[run.keras_callback()]
+            model_name,
+            model_params,
+            splits,
+            backup_dir=backup_dir,
+            distribution=params.base.distribution,
+            callbacks=[run.keras_callback()],
         )
         model_dir = workspace.models("mnist", model_name)
         save_model(model, model_dir / "model.keras")

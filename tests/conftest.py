@@ -12,10 +12,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/synthetic.py
 
-from synthetic import write_mnist  # noqa: E402
-
-from redes.config import Params, validate_params  # noqa: E402
-from redes.mnist.data import MnistSplits, prepare  # noqa: E402
+from redes.config import Params, validate_params
+from redes.mnist.data import MnistSplits, prepare
+from synthetic import write_mnist
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +25,9 @@ def tiny_params_dict() -> dict:
     tiny = copy.deepcopy(raw)
     tiny["mnist"]["data"]["validation_size"] = 100
     tiny["mnist"]["mlp"].update(hidden_units=[32], epochs=3, batch_size=32, checkpoint_every_batches=5)
-    tiny["mnist"]["cnn"].update(filters=[4, 8], dense_units=16, epochs=2, batch_size=32, checkpoint_every_batches=5)
+    tiny["mnist"]["cnn"].update(
+        filters=[4, 8], dense_units=16, batch_norm=False, epochs=2, batch_size=32, checkpoint_every_batches=5
+    )
     return tiny
 
 

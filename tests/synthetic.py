@@ -32,7 +32,8 @@ def write_mnist(raw_dir: Path, n_train: int = 600, n_test: int = 200, seed: int 
         write_idx(raw_dir / FILES[f"{split}_labels"], labels)
     return {
         "mnist": {
-            name: {"sha256": sha256_of(raw_dir / name), "size": (raw_dir / name).stat().st_size} for name in FILES.values()
+            name: {"sha256": sha256_of(raw_dir / name), "size": (raw_dir / name).stat().st_size}
+            for name in FILES.values()
         }
     }
 

@@ -66,7 +66,10 @@ def test_a_stage_stops_on_a_bad_key_before_any_work(tmp_path: Path) -> None:
     raw["mnist"]["data"]["validation_size"] = "many"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
     result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "stages" / "download.py"), "mnist"], cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, str(REPO_ROOT / "stages" / "download.py"), "mnist"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "mnist.data.validation_size" in result.stderr and "Traceback" not in result.stderr

@@ -29,7 +29,7 @@ def test_truncated_file_names_the_file(tmp_path: Path, rng: np.random.Generator)
     path = tmp_path / "train-images-idx3-ubyte"
     write_idx(path, rng.integers(0, 256, size=(4, 28, 28), dtype=np.uint8))
     path.write_bytes(path.read_bytes()[:-100])
-    with pytest.raises(IdxFormatError, match="train-images-idx3-ubyte.*truncated"):
+    with pytest.raises(IdxFormatError, match=r"train-images-idx3-ubyte.*truncated"):
         read_idx(path)
 
 
@@ -37,14 +37,14 @@ def test_truncated_gzip_names_the_file(tmp_path: Path, rng: np.random.Generator)
     path = tmp_path / "t10k-images-idx3-ubyte.gz"
     write_idx(path, rng.integers(0, 256, size=(4, 28, 28), dtype=np.uint8))
     path.write_bytes(path.read_bytes()[:40])
-    with pytest.raises(IdxFormatError, match="t10k-images-idx3-ubyte.gz.*corrupt or truncated"):
+    with pytest.raises(IdxFormatError, match=r"t10k-images-idx3-ubyte.gz.*corrupt or truncated"):
         read_idx(path)
 
 
 def test_wrong_magic_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "not-idx.gz"
     path.write_bytes(gzip.compress(b"\x1f\x8b\x08\x00" + b"\x00" * 100))
-    with pytest.raises(IdxFormatError, match="magic number 0x1f8b0800"):
+    with pytest.raises(IdxFormatError, match=r"magic number 0x1f8b0800"):
         read_idx(path)
 
 
@@ -62,7 +62,9 @@ def test_prepare_scales_and_splits(synthetic_raw: Path) -> None:
     raw_train = read_idx(synthetic_raw / FILES["train_images"])
     # Train and validation together are the training set, each image once.
     together = np.concatenate([splits.x_train, splits.x_val]).reshape(600, -1)
-    assert sorted(map(bytes, (together * 255).round().astype(np.uint8))) == sorted(map(bytes, raw_train.reshape(600, -1)))
+    assert sorted(map(bytes, (together * 255).round().astype(np.uint8))) == sorted(
+        map(bytes, raw_train.reshape(600, -1))
+    )
     assert sum(splits.card()["validation"].values()) == 100
 
 
@@ -74,7 +76,7 @@ def test_prepare_split_is_seeded(synthetic_raw: Path) -> None:
 
 
 def test_prepare_rejects_a_validation_split_larger_than_train(synthetic_raw: Path) -> None:
-    with pytest.raises(ParamsError, match="mnist.data.validation_size=600"):
+    with pytest.raises(ParamsError, match=r"mnist\.data\.validation_size=600"):
         prepare(synthetic_raw, validation_size=600, seed=0)
 
 
@@ -82,7 +84,7 @@ def test_prepare_reports_mismatched_counts(tmp_path: Path, synthetic_raw: Path) 
     for name in FILES.values():
         (tmp_path / name).write_bytes((synthetic_raw / name).read_bytes())
     write_idx(tmp_path / FILES["train_labels"], np.zeros(7, dtype=np.uint8))
-    with pytest.raises(IdxFormatError, match="600 images but .*train-labels-idx1-ubyte.gz has 7 labels"):
+    with pytest.raises(IdxFormatError, match=r"600 images but .*train-labels-idx1-ubyte\.gz has 7 labels"):
         prepare(tmp_path, validation_size=10, seed=0)
 
 

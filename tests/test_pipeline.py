@@ -24,7 +24,12 @@ from mlflow.tracking import MlflowClient
 from conftest import REPO_ROOT, tiny_params_dict
 from synthetic import write_mirror
 
-MNIST_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -37,7 +42,10 @@ def _copy_repository(destination: Path) -> None:
     """The files git would check out (tracked or new, not ignored), without results of earlier runs."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split("\0")
     for name in filter(None, listed):
         source = REPO_ROOT / name
@@ -56,8 +64,10 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         REDES_DATA_CATALOG=str(write_mirror(mirror)),
         DVC_NO_ANALYTICS="1",
         MLFLOW_DISABLE_TELEMETRY="true",
-        GIT_AUTHOR_NAME="redes tests", GIT_AUTHOR_EMAIL="tests@redes.invalid",
-        GIT_COMMITTER_NAME="redes tests", GIT_COMMITTER_EMAIL="tests@redes.invalid",
+        GIT_AUTHOR_NAME="redes tests",
+        GIT_AUTHOR_EMAIL="tests@redes.invalid",
+        GIT_COMMITTER_NAME="redes tests",
+        GIT_COMMITTER_EMAIL="tests@redes.invalid",
     )
     return env
 
@@ -166,7 +176,11 @@ def test_push_then_pull_into_a_fresh_clone(repo: Path, environment: dict[str, st
     _run(["git", "clone", "-q", str(repo), str(clone)], tmp_path, environment)
     _run(["dvc", "remote", "modify", "--local", "local", "url", str(remote)], clone, environment)
     _run(["dvc", "pull"], clone, environment)
-    for path in ("models/mnist/cnn/model.keras", "data/processed/mnist/mnist.npz", *(f"data/raw/mnist/{f}" for f in MNIST_FILES)):
+    for path in (
+        "models/mnist/cnn/model.keras",
+        "data/processed/mnist/mnist.npz",
+        *(f"data/raw/mnist/{f}" for f in MNIST_FILES),
+    ):
         assert (clone / path).read_bytes() == (repo / path).read_bytes(), path
     assert _run(["dvc", "status"], clone, environment).stdout.strip() == "Data and pipelines are up to date."
 
@@ -174,7 +188,11 @@ def test_push_then_pull_into_a_fresh_clone(repo: Path, environment: dict[str, st
 def test_queued_experiments_land_in_the_main_store(repo: Path, environment: dict[str, str]) -> None:
     before = {run.info.run_id for run in _mnist_runs(repo)}
     for epochs in (1, 2):
-        _run(["dvc", "exp", "run", "--queue", "-n", f"mlp-{epochs}-epochs", "-S", f"mnist.mlp.epochs={epochs}"], repo, environment)
+        _run(
+            ["dvc", "exp", "run", "--queue", "-n", f"mlp-{epochs}-epochs", "-S", f"mnist.mlp.epochs={epochs}"],
+            repo,
+            environment,
+        )
     _run(["dvc", "exp", "run", "--run-all", "-j", "1"], repo, environment, timeout=900)
     new = [run for run in _mnist_runs(repo) if run.info.run_id not in before]
     assert sorted(run.data.tags.get("dvc.exp_name", "") for run in new) == ["mlp-1-epochs", "mlp-2-epochs"]
@@ -194,7 +212,9 @@ def test_killed_training_resumes(repo: Path, environment: dict[str, str]) -> Non
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     runs_before = len(_mnist_runs(repo))
     command = [sys.executable, "stages/mnist_train.py", "mlp"]
-    process = subprocess.Popen(command, cwd=repo, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=repo, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     deadline = time.monotonic() + 300
     history = None
     while time.monotonic() < deadline and process.poll() is None:

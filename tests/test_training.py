@@ -41,9 +41,13 @@ class _EpochsSeen(keras.callbacks.Callback):
 
 
 @pytest.mark.parametrize("model_name", ["mlp", "cnn"])
-def test_both_models_learn_the_synthetic_digits(model_name: str, tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path) -> None:
+def test_both_models_learn_the_synthetic_digits(
+    model_name: str, tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
+) -> None:
     seed_everything(0, True)
-    model, history = train(model_name, tiny_params.mnist.model(model_name), synthetic_splits, backup_dir=tmp_path / "b", verbose=0)
+    model, history = train(
+        model_name, tiny_params.mnist.model(model_name), synthetic_splits, backup_dir=tmp_path / "b", verbose=0
+    )
     assert list(history["epoch"]) == list(range(1, len(history) + 1))
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"} <= set(history.columns)
     assert history["loss"].iloc[-1] < history["loss"].iloc[0]
@@ -51,7 +55,9 @@ def test_both_models_learn_the_synthetic_digits(model_name: str, tiny_params: Pa
     assert not (tmp_path / "b").exists()  # the backup goes once training has finished
 
 
-def test_interrupted_training_resumes_where_it_stopped(tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path) -> None:
+def test_interrupted_training_resumes_where_it_stopped(
+    tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
+) -> None:
     params = tiny_params.mnist.mlp.model_copy(update={"epochs": 4, "checkpoint_every_batches": 4})
     backup = backup_dir_for(tmp_path, "mlp", params.model_dump())
     seed_everything(0, True)
@@ -79,11 +85,15 @@ def test_nan_stops_training_with_a_message(tiny_params: Params, synthetic_splits
     assert not (tmp_path / "b").exists()
 
 
-def test_training_twice_gives_identical_weights(tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path) -> None:
+def test_training_twice_gives_identical_weights(
+    tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
+) -> None:
     runs = []
     for attempt in range(2):
         seed_everything(tiny_params.base.seed, deterministic=True)
-        model, history = train("cnn", tiny_params.mnist.cnn, synthetic_splits, backup_dir=tmp_path / str(attempt), verbose=0)
+        model, history = train(
+            "cnn", tiny_params.mnist.cnn, synthetic_splits, backup_dir=tmp_path / str(attempt), verbose=0
+        )
         runs.append((model.get_weights(), history.drop(columns="epoch_seconds")))
     (first_weights, first_history), (second_weights, second_history) = runs
     for a, b in zip(first_weights, second_weights, strict=True):

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from redes.errors import RedesError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from redes.errors import RedesError
 
 PositiveInt = Annotated[int, Field(gt=0)]
 Fraction = Annotated[float, Field(ge=0.0, lt=1.0)]
@@ -140,18 +141,30 @@ def _expected_type(loc: tuple[Any, ...]) -> str:
             field = annotation.model_fields.get(str(part))
             if field is None:
                 return "nothing (unknown key)"
-            annotation = field.annotation
+            # pydantic keeps a field's own bounds apart from its type; put them back for the message.
+            annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
         elif typing.get_origin(annotation) is list and isinstance(part, int):
             annotation = typing.get_args(annotation)[0]
     return _type_name(annotation)
+
+
+def _constraint(bound: Any) -> str:
+    """annotated_types bounds as a person writes them: Gt(gt=0) -> '> 0'."""
+    for attribute, symbol in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+        if hasattr(bound, attribute):
+            return f"{symbol} {getattr(bound, attribute)}"
+    if hasattr(bound, "min_length"):
+        return f"with at least {bound.min_length} item(s)"
+    return ""
 
 
 def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     if origin is Annotated:
         base, *metadata = typing.get_args(annotation)
-        constraints = [str(m) for field in metadata for m in getattr(field, "metadata", [])]
-        return _type_name(base) + (f" ({', '.join(constraints)})" if constraints else "")
+        bounds = [bound for item in metadata for bound in getattr(item, "metadata", [item])]
+        constraints = [_constraint(bound) for bound in bounds]
+        return _type_name(base) + "".join(f" {c}" for c in constraints if c)
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
     if origin is list:

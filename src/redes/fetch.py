@@ -68,7 +68,7 @@ def fetch(
             try:
                 _copy_verified(location, source, destination, timeout_seconds, show_progress)
                 return destination
-            except _Corrupt as error:  # the same bytes would come again: next location
+            except _CorruptDownload as error:  # the same bytes would come again: next location
                 failures.append(f"{location}: {error}")
                 break
             except FileNotFoundError:
@@ -85,7 +85,7 @@ def fetch(
     raise FetchError(_advice(source, destination, failures))
 
 
-class _Corrupt(Exception):
+class _CorruptDownload(Exception):
     pass
 
 
@@ -106,21 +106,27 @@ def _open(location: str, timeout_seconds: float):
     return path.open("rb"), path.stat().st_size
 
 
-def _copy_verified(location: str, source: Source, destination: Path, timeout_seconds: float, show_progress: bool) -> None:
+def _copy_verified(
+    location: str, source: Source, destination: Path, timeout_seconds: float, show_progress: bool
+) -> None:
     stream, total = _open(location, timeout_seconds)
     handle, temporary_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
     temporary = Path(temporary_name)
     digest = hashlib.sha256()
     received = 0
     try:
-        with stream, os.fdopen(handle, "wb") as out, tqdm(
-            total=total or source.size,
-            unit="B",
-            unit_scale=True,
-            desc=f"{source.dataset}/{source.filename}",
-            disable=not show_progress,
-            leave=False,
-        ) as progress:
+        with (
+            stream,
+            os.fdopen(handle, "wb") as out,
+            tqdm(
+                total=total or source.size,
+                unit="B",
+                unit_scale=True,
+                desc=f"{source.dataset}/{source.filename}",
+                disable=not show_progress,
+                leave=False,
+            ) as progress,
+        ):
             for chunk in iter(lambda: stream.read(CHUNK_BYTES), b""):
                 out.write(chunk)
                 digest.update(chunk)
@@ -129,7 +135,7 @@ def _copy_verified(location: str, source: Source, destination: Path, timeout_sec
         if total is not None and received < total:
             raise http.client.IncompleteRead(b"\0" * received, total - received)
         if received != source.size or digest.hexdigest() != source.sha256:
-            raise _Corrupt(
+            raise _CorruptDownload(
                 f"got {received} bytes with sha256 {digest.hexdigest()}, "
                 f"expected {source.size} bytes with sha256 {source.sha256}"
             )

@@ -19,7 +19,11 @@ def git_state(root: Path) -> tuple[str, bool]:
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, check=True
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown", True
@@ -31,7 +35,9 @@ def data_hashes(paths: list[Path]) -> dict[str, str]:
     return {path.name: sha256_of(path) for path in paths}
 
 
-def run_tags(root: Path, dvc_stage: str | None, dvc_exp_name: str | None, data_sha256: dict[str, str]) -> dict[str, str]:
+def run_tags(
+    root: Path, dvc_stage: str | None, dvc_exp_name: str | None, data_sha256: dict[str, str]
+) -> dict[str, str]:
     """Tags that tie an MLflow run to the code, pipeline stage and exact data behind it."""
     commit, dirty = git_state(root)
     tags = {"git.commit": commit, "git.dirty": str(dirty).lower(), "dvc.stage": dvc_stage or "(run outside dvc)"}
@@ -68,4 +74,9 @@ def machine() -> dict[str, str]:
         pass
     import os
 
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(), "system": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }

@@ -140,7 +140,10 @@ def fit_classifier(
             keras.callbacks.EarlyStopping(
                 # Accuracy, not loss: a softmax classifier's validation loss rises with
                 # over-confidence long before its accuracy stops improving.
-                monitor="val_accuracy", mode="max", patience=params.early_stopping_patience, restore_best_weights=True
+                monitor="val_accuracy",
+                mode="max",
+                patience=params.early_stopping_patience,
+                restore_best_weights=True,
             ),
             keras.callbacks.CSVLogger(str(history_csv), append=True),
             *callbacks,

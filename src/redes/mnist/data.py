@@ -38,7 +38,10 @@ class MnistSplits:
     def card(self) -> dict[str, dict[str, int]]:
         """Images per digit in each split, for the report's data card."""
         return {
-            split: {digit: int(count) for digit, count in zip(CLASSES, np.bincount(labels, minlength=len(CLASSES)), strict=True)}
+            split: {
+                digit: int(count)
+                for digit, count in zip(CLASSES, np.bincount(labels, minlength=len(CLASSES)), strict=True)
+            }
             for split, labels in (("train", self.y_train), ("validation", self.y_val), ("test", self.y_test))
         }
 

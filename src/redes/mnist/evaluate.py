@@ -26,7 +26,7 @@ class Evaluation:
         return {
             "test_accuracy": self.test_accuracy,
             "macro_f1": self.macro_f1,
-            "test_errors": int((self.confusion.sum() - np.trace(self.confusion))),
+            "test_errors": int(self.confusion.sum() - np.trace(self.confusion)),
             "per_class_accuracy": self.per_class_accuracy,
         }
 
@@ -47,14 +47,21 @@ def evaluate(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, batch_s
 
 
 def write_figures(
-    model_name: str, evaluation: Evaluation, x_test: np.ndarray, y_test: np.ndarray, history: pd.DataFrame, out_dir: Path
+    model_name: str,
+    evaluation: Evaluation,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    history: pd.DataFrame,
+    out_dir: Path,
 ) -> list[Path]:
     """Confusion matrix, a grid of misclassified digits and the training curves of one model."""
     wrong = np.flatnonzero(evaluation.predictions != y_test)
     return [
         figures.save(
             figures.confusion_matrix_figure(
-                evaluation.confusion, CLASSES, f"MNIST {model_name.upper()}: test accuracy {evaluation.test_accuracy:.2%}"
+                evaluation.confusion,
+                CLASSES,
+                f"MNIST {model_name.upper()}: test accuracy {evaluation.test_accuracy:.2%}",
             ),
             out_dir / f"{model_name}_confusion.png",
         ),
@@ -62,7 +69,8 @@ def write_figures(
             figures.image_grid_figure(
                 x_test[wrong],
                 [f"true {y_test[i]}, said {evaluation.predictions[i]}" for i in wrong],
-                f"MNIST {model_name.upper()}: misclassified test digits ({len(wrong)} in all, first {min(len(wrong), 32)})",
+                f"MNIST {model_name.upper()}: misclassified test digits "
+                f"({len(wrong)} in all, first {min(len(wrong), 32)})",
             ),
             out_dir / f"{model_name}_misclassified.png",
         ),

@@ -27,13 +27,16 @@ def read_idx(path: Path, expected_ndim: int | None = None) -> np.ndarray:
     try:
         data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise IdxFormatError(f"{path}: cannot decompress ({error}); the file is corrupt or truncated, delete it and download again") from None
+        raise IdxFormatError(
+            f"{path}: cannot decompress ({error}); the file is corrupt or truncated, delete it and download again"
+        ) from None
     if len(data) < 4:
         raise IdxFormatError(f"{path}: {len(data)} bytes, too short for an IDX header")
     zero, type_code, ndim = struct.unpack(">HBB", data[:4])
     if zero != 0 or type_code != UINT8 or ndim == 0:
         raise IdxFormatError(
-            f"{path}: magic number 0x{data[:4].hex()} is not that of a uint8 IDX file (0x000008NN); wrong or corrupt file"
+            f"{path}: magic number 0x{data[:4].hex()} is not that of a uint8 IDX file (0x000008NN); "
+            "wrong or corrupt file"
         )
     if expected_ndim is not None and ndim != expected_ndim:
         raise IdxFormatError(f"{path}: {ndim} dimensions, expected {expected_ndim}")

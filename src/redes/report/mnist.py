@@ -36,15 +36,20 @@ def section(workspace: Workspace, params: Params) -> Section:
     per_class = Table(
         ("digit", *(name.upper() for name in MNIST_MODELS), "test images"),
         tuple(
-            (digit, *(f"{metrics[name]['per_class_accuracy'][digit]:.2%}" for name in MNIST_MODELS), str(card["test"][digit]))
+            (
+                digit,
+                *(f"{metrics[name]['per_class_accuracy'][digit]:.2%}" for name in MNIST_MODELS),
+                str(card["test"][digit]),
+            )
             for digit in sorted(card["test"])
         ),
     )
-    sizes = ", ".join(f"{split} {sum(counts.values()):,}" for split, counts in card.items())
+    sizes = {split: sum(card[split].values()) for split in ("train", "validation", "test")}
     blocks = [
         Text(
-            "Handwritten digits (LeCun et al. 1998), 28x28 greyscale. A feed-forward net (eq. 35-36) "
-            f"and a convolutional net, trained with early stopping on a seeded validation split. Images: {sizes}."
+            "Handwritten digits (LeCun et al. 1998), 28x28 greyscale. A feed-forward net (eq. 35-36) and a "
+            "convolutional net, trained with early stopping on a seeded validation split of the training images: "
+            f"{sizes['train']:,} to train, {sizes['validation']:,} to validate, {sizes['test']:,} to test."
         ),
         results,
         Text("Accuracy on each digit of the test set (the recall of each class)."),
@@ -54,7 +59,10 @@ def section(workspace: Workspace, params: Params) -> Section:
         figures = workspace.figures("mnist")
         blocks += [
             Figure(figures / f"{name}_training_curves.png", f"{name.upper()}: loss and accuracy per epoch"),
-            Figure(figures / f"{name}_confusion.png", f"{name.upper()}: confusion matrix on the 10,000 test digits"),
+            Figure(
+                figures / f"{name}_confusion.png",
+                f"{name.upper()}: confusion matrix on the {sizes['test']:,} test digits",
+            ),
             Figure(figures / f"{name}_misclassified.png", f"{name.upper()}: misclassified test digits"),
         ]
     blocks += [

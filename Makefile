@@ -1,0 +1,38 @@
+# README's two commands: `make repro` rebuilds every result, `make test` runs the tests.
+# Each first creates (or updates) the pinned environment in .venv from uv.lock.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+# Extras of pyproject.toml to install: the TensorFlow build (cpu here and on laptops,
+# gpu on a CUDA machine) and optionally s3 for a DVC remote on S3: `make repro EXTRAS="gpu s3"`.
+EXTRAS ?= cpu
+STAMP := .venv/.synced-$(subst $() ,-,$(EXTRAS))
+
+export DVC_NO_ANALYTICS ?= 1
+export MLFLOW_DISABLE_TELEMETRY ?= true
+
+.PHONY: setup repro test benchmark mlflow-ui
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(STAMP): $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen $(addprefix --extra ,$(EXTRAS))
+	rm -f .venv/.synced-*
+	touch $@
+
+setup: $(STAMP)
+
+repro: setup
+	$(UV) run --no-sync dvc repro
+
+test: setup
+	$(UV) run --no-sync pytest
+
+benchmark: setup
+	$(UV) run --no-sync python benchmarks/mnist.py
+
+mlflow-ui: setup
+	$(UV) run --no-sync mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts

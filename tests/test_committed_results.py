@@ -1,0 +1,39 @@
+"""The committed results are those of the committed pipeline, and README quotes them exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT
+from redes.config import MNIST_MODELS
+
+LOCK = REPO_ROOT / "dvc.lock"
+
+pytestmark = pytest.mark.skipif(not LOCK.exists(), reason="no dvc.lock yet: nothing has been reproduced")
+
+
+def _locked_outputs() -> dict[str, str]:
+    lock = yaml.safe_load(LOCK.read_text())
+    return {out["path"]: out.get("md5", "") for stage in lock["stages"].values() for out in stage.get("outs", [])}
+
+
+@pytest.mark.parametrize("path", ["reports/metrics/mnist.json", "reports/runs/mnist.json", "reports/summary.md"])
+def test_committed_file_is_the_one_dvc_lock_names(path: str) -> None:
+    digest = hashlib.md5((REPO_ROOT / path).read_bytes()).hexdigest()  # noqa: S324 (DVC's own checksum)
+    assert _locked_outputs()[path] == digest, f"{path} differs from the `dvc repro` that dvc.lock records"
+
+
+def test_readme_quotes_the_metrics() -> None:
+    metrics = json.loads((REPO_ROOT / "reports/metrics/mnist.json").read_text())
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = re.search(r"<!-- results:start -->(.*)<!-- results:end -->", readme, re.DOTALL)
+    assert block is not None, "README has no results block"
+    for model in MNIST_MODELS:
+        row = next(line for line in block.group(1).splitlines() if line.startswith(f"| {model.upper()} "))
+        assert f"{metrics[model]['test_accuracy']:.2%}" in row
+        assert f"{metrics[model]['macro_f1']:.4f}" in row

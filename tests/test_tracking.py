@@ -1,0 +1,59 @@
+"""Tracking against a real MLflow sqlite store in a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from mlflow.tracking import MlflowClient
+
+from redes import tracking
+
+
+def test_flatten_names_params_like_dvc() -> None:
+    assert tracking.flatten({"mnist": {"cnn": {"epochs": 5, "filters": [32, 64]}}, "base": {"seed": 1}}) == {
+        "mnist.cnn.epochs": 5,
+        "mnist.cnn.filters": [32, 64],
+        "base.seed": 1,
+    }
+
+
+def test_default_store_lives_at_the_given_root(tmp_path: Path) -> None:
+    workdir_elsewhere = tmp_path / "copy"
+    workdir_elsewhere.mkdir()
+    with tracking.start_run(tmp_path, "mnist", "mlp", {"git.commit": "abc"}) as run:
+        run.log_params({"mnist": {"mlp": {"epochs": 3}}})
+        run.log_metrics({"test": {"accuracy": 0.5, "not_a_number": float("nan")}})
+        run.log_history(pd.DataFrame({"epoch": [1, 2], "loss": [1.0, 0.5]}))
+    client = MlflowClient(tracking.default_uri(tmp_path))
+    experiment = client.get_experiment_by_name("mnist")
+    assert experiment.artifact_location == (tmp_path / "mlartifacts" / "mnist").as_uri()
+    (stored,) = client.search_runs([experiment.experiment_id])
+    assert stored.info.run_id == run.run_id and stored.info.run_name == "mlp"
+    assert stored.data.params == {"mnist.mlp.epochs": "3"}
+    assert stored.data.metrics == {"test.accuracy": 0.5, "loss": 0.5}
+    assert [m.step for m in client.get_metric_history(run.run_id, "loss")] == [1, 2]
+    assert stored.data.tags["mlflow.source.git.commit"] == "abc"
+
+
+def test_resume_file_continues_one_run(tmp_path: Path) -> None:
+    resume = tmp_path / "backup" / "mlflow_run_id"
+    with tracking.start_run(tmp_path, "mnist", "cnn", {}, resume_file=resume) as first:
+        pass
+    assert resume.read_text() == first.run_id
+    with tracking.start_run(tmp_path, "mnist", "cnn", {}, resume_file=resume) as second:
+        second.log_metrics({"val_accuracy": 0.9}, step=4)
+    assert second.run_id == first.run_id
+    with tracking.start_run(tmp_path, "mnist", "cnn", {"dvc.evaluate_stage": "x"}, run_id=first.run_id) as third:
+        assert third.run_id == first.run_id
+    client = MlflowClient(tracking.default_uri(tmp_path))
+    runs = client.search_runs([client.get_experiment_by_name("mnist").experiment_id])
+    assert len(runs) == 1 and runs[0].data.tags["dvc.evaluate_stage"] == "x"
+
+
+def test_tracking_uri_replaces_the_default(tmp_path: Path) -> None:
+    elsewhere = f"sqlite:///{tmp_path / 'server.db'}"
+    with tracking.start_run(tmp_path / "repo", "har", "lstm", {}, uri=elsewhere):
+        pass
+    assert MlflowClient(elsewhere).get_experiment_by_name("har") is not None
+    assert not (tmp_path / "repo" / "mlflow.db").exists()
