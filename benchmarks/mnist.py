@@ -12,7 +12,6 @@ not counted), giving test accuracy, training wall time, the time each first reac
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -66,15 +65,23 @@ def reference_model() -> keras.Model:
     )
 
 
-def summarise(scorer: TestScorer, final_accuracy: float) -> dict[str, float | None]:
-    first = next((seconds for seconds, accuracy in scorer.curve if accuracy >= THRESHOLD), None)
+def first_reaching(curve: list[tuple[float, float]], accuracy: float) -> float | None:
+    """Training seconds until the test accuracy first reaches `accuracy` (None if it never does)."""
+    return next((seconds for seconds, reached in curve if reached >= accuracy), None)
+
+
+def summarise(scorer: TestScorer, final_accuracy: float) -> dict:
     return {
         "test_accuracy": final_accuracy,
         "train_seconds": scorer.curve[-1][0],
         "epochs": len(scorer.curve),
-        f"seconds_to_{THRESHOLD}": first,
+        f"seconds_to_{THRESHOLD}": first_reaching(scorer.curve, THRESHOLD),
         "curve": [{"seconds": s, "test_accuracy": a} for s, a in scorer.curve],
     }
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return numerator / denominator if numerator is not None and denominator else None
 
 
 def main() -> None:
@@ -87,12 +94,12 @@ def main() -> None:
     seed_everything(params.base.seed, params.base.deterministic)
     model = reference_model()
     model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    scorer = TestScorer(splits.x_test, splits.y_test)
+    reference_scorer = TestScorer(splits.x_test, splits.y_test)
     # The reference takes its own validation split from all 60,000 training images.
     x_all = np.concatenate([splits.x_train, splits.x_val])
     y_all = np.concatenate([splits.y_train, splits.y_val])
-    model.fit(x_all, y_all, batch_size=128, epochs=15, validation_split=0.1, verbose=0, callbacks=[scorer])
-    results["reference"] = summarise(scorer, scorer.curve[-1][1])
+    model.fit(x_all, y_all, batch_size=128, epochs=15, validation_split=0.1, verbose=0, callbacks=[reference_scorer])
+    results["reference"] = summarise(reference_scorer, reference_scorer.curve[-1][1])
 
     print("ours: params.yaml mnist.cnn")
     seed_everything(params.base.seed, params.base.deterministic)
@@ -101,13 +108,18 @@ def main() -> None:
         model, _ = train("cnn", params.mnist.cnn, splits, backup_dir=Path(backup), callbacks=[scorer], verbose=0)
     final = float(model.evaluate(splits.x_test, splits.y_test, batch_size=1000, verbose=0)[1])
     results["ours"] = summarise(scorer, final)
-
     ours, reference = results["ours"], results["reference"]
+    # Where the reference never reaches 99.2 %, compare the time to reach what it does reach.
+    for result, curve in ((reference, reference_scorer.curve), (ours, scorer.curve)):
+        result["seconds_to_reference_final_accuracy"] = first_reaching(curve, reference["test_accuracy"])
     key = f"seconds_to_{THRESHOLD}"
     results["ratios"] = {
-        "train_seconds_ours_over_reference": ours["train_seconds"] / reference["train_seconds"],
-        "test_errors_ours_over_reference": (1 - ours["test_accuracy"]) / (1 - reference["test_accuracy"]),
-        f"{key}_ours_over_reference": ours[key] / reference[key] if ours[key] and reference[key] else None,
+        "train_seconds_ours_over_reference": ratio(ours["train_seconds"], reference["train_seconds"]),
+        "test_errors_ours_over_reference": ratio(1 - ours["test_accuracy"], 1 - reference["test_accuracy"]),
+        f"{key}_ours_over_reference": ratio(ours[key], reference[key]),
+        "seconds_to_reference_final_accuracy_ours_over_reference": ratio(
+            ours["seconds_to_reference_final_accuracy"], reference["seconds_to_reference_final_accuracy"]
+        ),
     }
     results["machine"] = machine()
     out = write_json(workspace.root / "reports" / "benchmarks" / "mnist.json", results)
@@ -116,9 +128,9 @@ def main() -> None:
         r = results[name]
         print(
             f"{name:>9}: test accuracy {r['test_accuracy']:.4f}, {r['train_seconds']:.0f} s, "
-            f"first >= {THRESHOLD}: {r[key]}"
+            f"first >= {THRESHOLD}: {r[key] if r[key] is None else round(r[key])} s"
         )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

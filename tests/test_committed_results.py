@@ -37,3 +37,18 @@ def test_readme_quotes_the_metrics() -> None:
         row = next(line for line in block.group(1).splitlines() if line.startswith(f"| {model.upper()} "))
         assert f"{metrics[model]['test_accuracy']:.2%}" in row
         assert f"{metrics[model]['macro_f1']:.4f}" in row
+
+
+def test_readme_quotes_the_benchmark() -> None:
+    path = REPO_ROOT / "reports/benchmarks/mnist.json"
+    if not path.exists():
+        pytest.skip("no benchmark results committed")
+    results = json.loads(path.read_text())
+    block = re.search(
+        r"<!-- benchmark:start -->(.*)<!-- benchmark:end -->", (REPO_ROOT / "README.md").read_text(), re.DOTALL
+    )
+    assert block is not None, "README has no benchmark block"
+    for recipe in ("reference", "ours"):
+        assert f"| {results[recipe]['test_accuracy']:.2%} | {results[recipe]['train_seconds']:.0f} s |" in block.group(
+            1
+        )

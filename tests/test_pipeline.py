@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,8 +20,9 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from conftest import REPO_ROOT, tiny_params_dict
+from conftest import tiny_params_dict
 from synthetic import write_mirror
+from workspace import commit_all, copy_repository, pipeline_environment, run_command
 
 MNIST_FILES = (
     "train-images-idx3-ubyte.gz",
@@ -32,58 +32,20 @@ MNIST_FILES = (
 )
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-    return result
-
-
-def _copy_repository(destination: Path) -> None:
-    """The files git would check out (tracked or new, not ignored), without results of earlier runs."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = REPO_ROOT / name
-        if source.is_file() and not name.startswith(("reports/", "benchmarks/")) and name != "dvc.lock":
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, destination / name)
-
-
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     mirror = tmp_path_factory.mktemp("mirror")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_", "REDES_"))}
-    env.update(
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}",
-        REDES_DATA_MIRROR=str(mirror),
-        REDES_DATA_CATALOG=str(write_mirror(mirror)),
-        DVC_NO_ANALYTICS="1",
-        MLFLOW_DISABLE_TELEMETRY="true",
-        GIT_AUTHOR_NAME="redes tests",
-        GIT_AUTHOR_EMAIL="tests@redes.invalid",
-        GIT_COMMITTER_NAME="redes tests",
-        GIT_COMMITTER_EMAIL="tests@redes.invalid",
-    )
-    return env
+    return pipeline_environment(REDES_DATA_MIRROR=str(mirror), REDES_DATA_CATALOG=str(write_mirror(mirror)))
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory, environment: dict[str, str]) -> Path:
     """A fresh git repository of the project, after one `dvc repro` on tiny params."""
-    root = tmp_path_factory.mktemp("redes")
-    _copy_repository(root)
+    root = copy_repository(tmp_path_factory.mktemp("redes"), environment)
     (root / "params.yaml").write_text(yaml.safe_dump(tiny_params_dict(), sort_keys=False))
-    _run(["git", "init", "-q", "-b", "main"], root, environment)
-    _run(["git", "add", "-A"], root, environment)
-    _run(["git", "commit", "-q", "-m", "project at test time"], root, environment)
-    _run(["dvc", "repro"], root, environment)
-    _run(["git", "add", "-A"], root, environment)
-    _run(["git", "commit", "-q", "-m", "tiny results"], root, environment)
+    commit_all(root, environment, "project at test time")
+    run_command(["dvc", "repro"], root, environment)
+    commit_all(root, environment, "tiny results")
     return root
 
 
@@ -133,7 +95,7 @@ def test_every_model_is_an_mlflow_run_with_its_provenance(repo: Path, environmen
     assert set(runs) == {"mlp", "cnn"}
     catalog = json.loads(Path(environment["REDES_DATA_CATALOG"]).read_text())["mnist"]
     metrics = json.loads((repo / "reports/metrics/mnist.json").read_text())
-    commit = subprocess.run(["git", "rev-parse", "HEAD~1"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    commit = run_command(["git", "rev-parse", "HEAD~1"], repo, environment).stdout.strip()
     for name, run in runs.items():
         tags, data = run.data.tags, run.data
         assert tags["git.commit"] == commit and tags["git.dirty"] in {"true", "false"}
@@ -163,37 +125,37 @@ def test_logged_model_loads_back(repo: Path) -> None:
 
 
 def test_nothing_to_do_the_second_time(repo: Path, environment: dict[str, str]) -> None:
-    result = _run(["dvc", "repro"], repo, environment)
+    result = run_command(["dvc", "repro"], repo, environment)
     assert "Running stage" not in result.stdout
-    assert _run(["dvc", "status"], repo, environment).stdout.strip() == "Data and pipelines are up to date."
+    assert run_command(["dvc", "status"], repo, environment).stdout.strip() == "Data and pipelines are up to date."
 
 
 def test_push_then_pull_into_a_fresh_clone(repo: Path, environment: dict[str, str], tmp_path: Path) -> None:
     remote = tmp_path / "remote"
-    _run(["dvc", "remote", "modify", "--local", "local", "url", str(remote)], repo, environment)
-    _run(["dvc", "push"], repo, environment)
+    run_command(["dvc", "remote", "modify", "--local", "local", "url", str(remote)], repo, environment)
+    run_command(["dvc", "push"], repo, environment)
     clone = tmp_path / "clone"
-    _run(["git", "clone", "-q", str(repo), str(clone)], tmp_path, environment)
-    _run(["dvc", "remote", "modify", "--local", "local", "url", str(remote)], clone, environment)
-    _run(["dvc", "pull"], clone, environment)
+    run_command(["git", "clone", "-q", str(repo), str(clone)], tmp_path, environment)
+    run_command(["dvc", "remote", "modify", "--local", "local", "url", str(remote)], clone, environment)
+    run_command(["dvc", "pull"], clone, environment)
     for path in (
         "models/mnist/cnn/model.keras",
         "data/processed/mnist/mnist.npz",
         *(f"data/raw/mnist/{f}" for f in MNIST_FILES),
     ):
         assert (clone / path).read_bytes() == (repo / path).read_bytes(), path
-    assert _run(["dvc", "status"], clone, environment).stdout.strip() == "Data and pipelines are up to date."
+    assert run_command(["dvc", "status"], clone, environment).stdout.strip() == "Data and pipelines are up to date."
 
 
 def test_queued_experiments_land_in_the_main_store(repo: Path, environment: dict[str, str]) -> None:
     before = {run.info.run_id for run in _mnist_runs(repo)}
     for epochs in (1, 2):
-        _run(
+        run_command(
             ["dvc", "exp", "run", "--queue", "-n", f"mlp-{epochs}-epochs", "-S", f"mnist.mlp.epochs={epochs}"],
             repo,
             environment,
         )
-    _run(["dvc", "exp", "run", "--run-all", "-j", "1"], repo, environment, timeout=900)
+    run_command(["dvc", "exp", "run", "--run-all", "-j", "1"], repo, environment, timeout=900)
     new = [run for run in _mnist_runs(repo) if run.info.run_id not in before]
     assert sorted(run.data.tags.get("dvc.exp_name", "") for run in new) == ["mlp-1-epochs", "mlp-2-epochs"]
     assert {run.info.run_name for run in new} == {"mlp"}
@@ -201,7 +163,7 @@ def test_queued_experiments_land_in_the_main_store(repo: Path, environment: dict
         epochs = run.data.tags["dvc.exp_name"].split("-")[1]
         assert run.data.params["mnist.mlp.epochs"] == epochs
         assert "test.test_accuracy" in run.data.metrics  # the evaluate stage of the temporary copy found the run
-    shown = _run(["dvc", "exp", "show", "--json"], repo, environment).stdout
+    shown = run_command(["dvc", "exp", "show", "--json"], repo, environment).stdout
     assert "mlp-1-epochs" in shown and "mlp-2-epochs" in shown
 
 
@@ -225,10 +187,10 @@ def test_killed_training_resumes(repo: Path, environment: dict[str, str]) -> Non
     assert process.poll() is None, "training finished before it could be interrupted"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    resumed = _run(command, repo, environment)
+    resumed = run_command(command, repo, environment)
     epoch_lines = re.findall(r"^Epoch (\d+)/40", resumed.stdout, flags=re.MULTILINE)
     assert epoch_lines and int(epoch_lines[0]) >= 3, resumed.stdout[:2000]
     assert len(_mnist_runs(repo)) == runs_before + 1  # the killed run and its continuation are one run
     final = pd.read_csv(repo / "reports/plots/mnist/mlp_history.csv")
     assert list(final["epoch"]) == list(range(1, 41))
-    _run(["git", "checkout", "--", "params.yaml"], repo, environment)
+    run_command(["git", "checkout", "--", "params.yaml"], repo, environment)

@@ -42,8 +42,8 @@ class _EpochTimer(keras.callbacks.Callback):
             logs["epoch_seconds"] = time.perf_counter() - self._started
 
 
-class _NaNGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite loss and remembers where it happened."""
+class _NaNGuard(keras.callbacks.TerminateOnNaN):
+    """Keras' TerminateOnNaN, remembering the epoch and batch where the loss stopped being finite."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -53,11 +53,11 @@ class _NaNGuard(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch = epoch
 
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        super().on_batch_end(batch, logs)  # stops training on a NaN or infinite loss
         loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
+        if self.diverged_at is None and loss is not None and not math.isfinite(float(loss)):
             self.diverged_at = (self._epoch + 1, batch + 1, float(loss))
-            self.model.stop_training = True
 
 
 @contextlib.contextmanager

@@ -32,7 +32,7 @@ def environment_section(workspace: Workspace) -> Section:
                 f"Code at git commit `{commit}`{' with uncommitted changes' if dirty else ''}; "
                 f"run with `dvc repro` on {machine['cpu']} ({machine['cores']} cores), Python {machine['python']}, "
                 f"{machine['system']}. Every number below comes from `reports/metrics/` and names the MLflow run "
-                "that holds its params, per-epoch curves, figures and model (`mlflow ui` from the repository root)."
+                "that holds its params, per-epoch curves, figures and model (`make mlflow-ui`)."
             ),
             Table(("library", "version"), tuple(provenance.library_versions().items())),
         ],
