@@ -11,6 +11,8 @@ STAMP := .venv/.synced-$(subst $() ,-,$(EXTRAS))
 
 export DVC_NO_ANALYTICS ?= 1
 export MLFLOW_DISABLE_TELEMETRY ?= true
+# Trust the machine's certificate store (a lab proxy's CA), not only uv's bundled roots.
+export UV_SYSTEM_CERTS ?= 1
 
 .PHONY: setup repro test benchmark mlflow-ui
 
@@ -19,7 +21,7 @@ $(UV):
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(STAMP): $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen $(addprefix --extra ,$(EXTRAS))
+	$(UV) sync --frozen --python $(PYTHON) $(addprefix --extra ,$(EXTRAS))
 	rm -f .venv/.synced-*
 	touch $@
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT, tiny_params_dict
-from redes.config import ParamsError, load_params, validate_params
+from redes.config import ParamsError, flatten, load_params, validate_params
 
 
 def test_committed_params_are_valid() -> None:
@@ -74,3 +74,11 @@ def test_a_stage_stops_on_a_bad_key_before_any_work(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "mnist.data.validation_size" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]  # nothing downloaded, nothing created
+
+
+def test_flatten_names_params_like_dvc() -> None:
+    assert flatten({"mnist": {"cnn": {"epochs": 5, "filters": [32, 64]}}, "base": {"seed": 1}}) == {
+        "mnist.cnn.epochs": 5,
+        "mnist.cnn.filters": [32, 64],
+        "base.seed": 1,
+    }

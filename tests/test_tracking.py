@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from redes import tracking
-
-
-def test_flatten_names_params_like_dvc() -> None:
-    assert tracking.flatten({"mnist": {"cnn": {"epochs": 5, "filters": [32, 64]}}, "base": {"seed": 1}}) == {
-        "mnist.cnn.epochs": 5,
-        "mnist.cnn.filters": [32, 64],
-        "base.seed": 1,
-    }
 
 
 def test_default_store_lives_at_the_given_root(tmp_path: Path) -> None:
@@ -24,7 +15,8 @@ def test_default_store_lives_at_the_given_root(tmp_path: Path) -> None:
     with tracking.start_run(tmp_path, "mnist", "mlp", {"git.commit": "abc"}) as run:
         run.log_params({"mnist": {"mlp": {"epochs": 3}}})
         run.log_metrics({"test": {"accuracy": 0.5, "not_a_number": float("nan")}})
-        run.log_history(pd.DataFrame({"epoch": [1, 2], "loss": [1.0, 0.5]}))
+        for epoch, loss in ((1, 1.0), (2, 0.5)):
+            run.log_metrics({"loss": loss}, step=epoch)
     client = MlflowClient(tracking.default_uri(tmp_path))
     experiment = client.get_experiment_by_name("mnist")
     assert experiment.artifact_location == (tmp_path / "mlartifacts" / "mnist").as_uri()

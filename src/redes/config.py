@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -98,6 +99,18 @@ class Params(Section):
 
     base: BaseParams
     mnist: MnistParams
+
+
+def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"mnist": {"cnn": {"epochs": 5}}} -> {"mnist.cnn.epochs": 5}, the way `dvc exp show` names params."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
 
 
 class ParamsError(RedesError, ValueError):

@@ -21,12 +21,15 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
+from redes.config import flatten
+from redes.paths import Workspace
+
 # MLflow's tag that its UI shows as the run's source version.
 _GIT_COMMIT_TAG = "mlflow.source.git.commit"
 
 
 def default_uri(store_root: Path) -> str:
-    return f"sqlite:///{(store_root / 'mlflow.db').resolve()}"
+    return f"sqlite:///{Workspace(store_root).mlflow_db.resolve()}"
 
 
 def configure(store_root: Path, uri: str | None = None) -> str:
@@ -51,18 +54,6 @@ def _experiment_id(name: str, artifact_root: Path | None) -> str:
         return experiment.experiment_id
 
 
-def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"mnist": {"cnn": {"epochs": 5}}} -> {"mnist.cnn.epochs": 5}, the way `dvc exp show` names params."""
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
-
-
 class Run:
     """The active MLflow run of a stage; stages log through it, never through mlflow."""
 
@@ -76,18 +67,9 @@ class Run:
         finite = {k: float(v) for k, v in flatten(metrics).items() if isinstance(v, int | float) and math.isfinite(v)}
         mlflow.log_metrics(finite, step=step)
 
-    def log_history(self, history: Any) -> None:
-        """Per-epoch metrics from a history table with an `epoch` column (after a resume, as one series)."""
-        for row in history.to_dict("records"):
-            epoch = int(row.pop("epoch"))
-            self.log_metrics(row, step=epoch)
-
     def log_artifacts(self, paths: list[Path], folder: str | None = None) -> None:
         for path in paths:
             mlflow.log_artifact(str(path), artifact_path=folder)
-
-    def log_dict(self, data: Mapping[str, Any], file_name: str) -> None:
-        mlflow.log_dict(dict(data), file_name)
 
     def log_keras_model(self, model: Any, example_inputs: Any, requirements: Mapping[str, str]) -> None:
         """The trained model, loadable back with `mlflow.keras.load_model` or `mlflow.pyfunc.load_model`.
@@ -129,7 +111,7 @@ def start_run(
     configure(store_root, uri)
     if run_id is None and resume_file is not None and resume_file.exists():
         run_id = resume_file.read_text().strip()
-    artifact_root = store_root / "mlartifacts" if uri is None else None
+    artifact_root = Workspace(store_root).mlflow_artifacts if uri is None else None
     all_tags = dict(tags)
     if "git.commit" in all_tags:
         all_tags[_GIT_COMMIT_TAG] = all_tags["git.commit"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from redes.config import MNIST_MODELS, Params
+from redes.config import MNIST_MODELS, Params, flatten
 from redes.files import read_json
 from redes.paths import Workspace
 from redes.report.document import Figure, Section, Table, Text
 from redes.report.provenance import params_table, sources_table
-from redes.tracking import flatten
 
 ANCHORS = {
     "mlp": "Keras' classic MLP example: 98.40 % after 20 epochs",
