@@ -26,7 +26,7 @@ def tiny_params_dict() -> dict:
     tiny["mnist"]["data"]["validation_size"] = 100
     tiny["mnist"]["mlp"].update(hidden_units=[32], epochs=3, batch_size=32, checkpoint_every_batches=5)
     tiny["mnist"]["cnn"].update(
-        filters=[4, 8], dense_units=16, batch_norm=False, epochs=2, batch_size=32, checkpoint_every_batches=5
+        filters=[8, 16], dense_units=32, batch_norm=False, epochs=4, batch_size=32, checkpoint_every_batches=5
     )
     return tiny
 

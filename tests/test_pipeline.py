@@ -64,7 +64,7 @@ def test_outputs_and_sane_metrics(repo: Path) -> None:
     metrics = json.loads((repo / "reports/metrics/mnist.json").read_text())
     assert set(metrics) == {"mlp", "cnn"}
     for model in metrics.values():
-        assert 0.3 < model["test_accuracy"] <= 1.0  # the synthetic digits are easy: far above chance
+        assert 0.5 < model["test_accuracy"] <= 1.0  # the synthetic digits are easy: far above chance
         assert 0.0 < model["macro_f1"] <= 1.0
         assert set(model["per_class_accuracy"]) == {str(d) for d in range(10)}
     for name in ("mlp", "cnn"):

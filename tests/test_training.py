@@ -71,6 +71,21 @@ def test_interrupted_training_resumes_where_it_stopped(
     assert list(history["epoch"]) == [1, 2, 3, 4]  # the history still covers the whole training
 
 
+def test_a_backup_cut_short_is_not_fatal(tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path) -> None:
+    """Killed while writing its first backup, a training starts over when run again."""
+    state = tmp_path / "b" / "state"
+    state.mkdir(parents=True)
+    (state / "latest.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 40)
+    (state / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
+    seen = _EpochsSeen()
+    seed_everything(0, True)
+    _, history = train(
+        "mlp", tiny_params.mnist.mlp, synthetic_splits, backup_dir=tmp_path / "b", callbacks=[seen], verbose=0
+    )
+    assert seen.epochs == [0, 1, 2]
+    assert list(history["epoch"]) == [1, 2, 3]
+
+
 def test_backup_of_other_settings_is_not_restored(tmp_path: Path) -> None:
     assert backup_dir_for(tmp_path, "mlp", {"epochs": 3}) != backup_dir_for(tmp_path, "mlp", {"epochs": 4})
 

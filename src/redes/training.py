@@ -42,6 +42,25 @@ class _EpochTimer(keras.callbacks.Callback):
             logs["epoch_seconds"] = time.perf_counter() - self._started
 
 
+class _ResumableBackup(keras.callbacks.BackupAndRestore):
+    """Keras' BackupAndRestore keeping the previous backup too (`double_checkpoint`).
+
+    A process killed while writing a backup leaves a corrupt file; Keras then falls
+    back to the previous one. Killed while writing the very first one, there is
+    nothing to fall back to, and training starts over instead of failing.
+    """
+
+    def __init__(self, backup_dir: Path, save_freq: int) -> None:
+        super().__init__(str(backup_dir), save_freq=save_freq, double_checkpoint=True)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        try:
+            super().on_train_begin(logs)
+        except OSError as error:
+            print(f"backup in {self.backup_dir} is unreadable ({error}); training starts over")
+            shutil.rmtree(self.backup_dir, ignore_errors=True)
+
+
 class _NaNGuard(keras.callbacks.TerminateOnNaN):
     """Keras' TerminateOnNaN, remembering the epoch and batch where the loss stopped being finite."""
 
@@ -136,7 +155,7 @@ def fit_classifier(
         callbacks=[
             _EpochTimer(),
             nan_guard,
-            keras.callbacks.BackupAndRestore(str(backup), save_freq=params.checkpoint_every_batches),
+            _ResumableBackup(backup, save_freq=params.checkpoint_every_batches),
             keras.callbacks.EarlyStopping(
                 # Accuracy, not loss: a softmax classifier's validation loss rises with
                 # over-confidence long before its accuracy stops improving.
