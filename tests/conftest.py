@@ -28,6 +28,11 @@ def tiny_params_dict() -> dict:
     tiny["mnist"]["cnn"].update(
         filters=[8, 16], dense_units=32, batch_norm=False, epochs=4, batch_size=32, checkpoint_every_batches=5
     )
+    # The linear-regression stage keeps its real size: SGD needs its passes to reach the 1e-4 check.
+    tiny["foundations"]["autodiff"]["expressions"] = 10
+    tiny["foundations"]["gan"].update(
+        generator_steps=1000, batch_size=128, learning_rate=0.001, max_wasserstein_ratio=0.5
+    )
     return tiny
 
 

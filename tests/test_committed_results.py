@@ -22,7 +22,16 @@ def _locked_outputs() -> dict[str, str]:
     return {out["path"]: out.get("md5", "") for stage in lock["stages"].values() for out in stage.get("outs", [])}
 
 
-@pytest.mark.parametrize("path", ["reports/metrics/mnist.json", "reports/runs/mnist.json", "reports/summary.md"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "reports/metrics/foundations.json",
+        "reports/runs/foundations.json",
+        "reports/metrics/mnist.json",
+        "reports/runs/mnist.json",
+        "reports/summary.md",
+    ],
+)
 def test_committed_file_is_the_one_dvc_lock_names(path: str) -> None:
     digest = hashlib.md5((REPO_ROOT / path).read_bytes()).hexdigest()  # noqa: S324 (DVC's own checksum)
     assert _locked_outputs()[path] == digest, f"{path} differs from the `dvc repro` that dvc.lock records"
@@ -37,6 +46,16 @@ def test_readme_quotes_the_metrics() -> None:
         row = next(line for line in block.group(1).splitlines() if line.startswith(f"| {model.upper()} "))
         assert f"{metrics[model]['test_accuracy']:.2%}" in row
         assert f"{metrics[model]['macro_f1']:.4f}" in row
+
+
+def test_readme_quotes_the_foundations_checks() -> None:
+    metrics = json.loads((REPO_ROOT / "reports/metrics/foundations.json").read_text())
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = re.search(r"<!-- foundations:start -->(.*)<!-- foundations:end -->", readme, re.DOTALL)
+    assert block is not None, "README has no foundations block"
+    assert f"{metrics['checks_passed']} of {metrics['checks_total']} checks pass" in block.group(1)
+    gan = metrics["gan"]
+    assert f"{gan['wasserstein_untrained']:.3f} to {gan['wasserstein_trained']:.3f}" in block.group(1)
 
 
 def test_readme_quotes_the_benchmark() -> None:

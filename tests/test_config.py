@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sklearn.datasets import load_breast_cancer
 
 from conftest import REPO_ROOT, tiny_params_dict
-from redes.config import ParamsError, flatten, load_params, validate_params
+from redes.config import BREAST_CANCER_FEATURES, ParamsError, flatten, load_params, validate_params
 
 
 def test_committed_params_are_valid() -> None:
@@ -41,6 +42,12 @@ def test_unknown_key_is_named() -> None:
         (("mnist", "mlp", "activation"), "relu6", r"mnist\.mlp\.activation: .*one of 'relu'"),
         (("base", "deterministic"), "yes", r"base\.deterministic: .*expected bool"),
         (("mnist", "cnn", "filters"), [32, 0], r"mnist\.cnn\.filters\.1: .*greater than 0"),
+        (("foundations", "gan", "generator_loss"), "wgan", r"foundations\.gan\.generator_loss: .*one of 'minimax'"),
+        (("foundations", "gan", "mixture_weights"), [0.5, 0.6], r"foundations\.gan: .*sum to 1"),
+        (("foundations", "gan", "mixture_stds"), [0.5], r"foundations\.gan: .*same length"),
+        (("foundations", "logistic", "features"), ["mean radius"], r"foundations\.logistic\.features: .*at least 2"),
+        (("foundations", "logistic", "features"), ["mean radius", "mean colour"], r"features: .*'mean colour'"),
+        (("foundations", "linear", "sgd_decay_epochs"), 0, r"foundations\.linear\.sgd_decay_epochs: .*> 0"),
     ],
 )
 def test_ill_typed_key_is_named(key: tuple[str, ...], value: object, expected: str) -> None:
@@ -74,6 +81,10 @@ def test_a_stage_stops_on_a_bad_key_before_any_work(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "mnist.data.validation_size" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]  # nothing downloaded, nothing created
+
+
+def test_breast_cancer_features_are_scikit_learns() -> None:
+    assert list(BREAST_CANCER_FEATURES) == list(load_breast_cancer().feature_names)
 
 
 def test_flatten_names_params_like_dvc() -> None:

@@ -24,6 +24,15 @@ from conftest import tiny_params_dict
 from synthetic import write_mirror
 from workspace import commit_all, copy_repository, pipeline_environment, run_command
 
+FOUNDATIONS_FIGURES = (
+    "linear_convergence.png",
+    "sigmoid.png",
+    "logistic_boundary.png",
+    "activations.png",
+    "checks.png",
+    "attention_causal.png",
+    "gan_densities.png",
+)
 MNIST_FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -79,11 +88,13 @@ def test_outputs_and_sane_metrics(repo: Path) -> None:
 
 def test_report_is_self_contained(repo: Path) -> None:
     html = (repo / "reports/report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == 6
+    assert html.count('src="data:image/png;base64,') == 6 + len(FOUNDATIONS_FIGURES)
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from a network
     summary = (repo / "reports/summary.md").read_text()
     run_ids = json.loads((repo / "reports/runs/mnist.json").read_text())
     assert run_ids["cnn"] in summary and run_ids["mlp"] in summary
+    assert json.loads((repo / "reports/runs/foundations.json").read_text())["foundations"] in summary
+    assert "| linear_normal_equations | (19) |" in summary  # each check with the equation it verifies
     for line in summary.splitlines():
         if line.startswith("!["):
             assert (repo / "reports" / line.split("](")[1].rstrip(")")).exists()
@@ -110,6 +121,44 @@ def test_every_model_is_an_mlflow_run_with_its_provenance(repo: Path, environmen
         artifacts = {a.path for a in _client(repo).list_artifacts(run.info.run_id, "figures")}
         assert f"figures/{name}_confusion.png" in artifacts
         assert (repo / "mlartifacts").is_dir()  # artifacts live beside the store, not in the working directory
+
+
+def test_foundations_checks_pass_and_are_tracked(repo: Path) -> None:
+    metrics = json.loads((repo / "reports/metrics/foundations.json").read_text())
+    checks = metrics["checks"]
+    assert len(checks) == metrics["checks_total"] == metrics["checks_passed"] >= 40
+    for name, check in checks.items():
+        assert check["passed"] and 0.0 <= check["max_rel_error"] <= check["tolerance"], name
+    assert metrics["gan"]["wasserstein_trained"] < metrics["gan"]["wasserstein_untrained"]
+    figures = repo / "reports/figures/foundations"
+    assert sorted(path.name for path in figures.iterdir()) == sorted(FOUNDATIONS_FIGURES)
+    table = pd.read_csv(repo / "reports/tables/foundations/checks.csv")
+    assert sorted(table["check"]) == sorted(checks)
+    client = _client(repo)
+    (run,) = client.search_runs([client.get_experiment_by_name("foundations").experiment_id])
+    assert run.info.run_id == json.loads((repo / "reports/runs/foundations.json").read_text())["foundations"]
+    assert run.data.tags["dvc.stage"] == "foundations"
+    assert {"data.sha256.diabetes_target.csv.gz", "data.sha256.breast_cancer.csv"} <= set(run.data.tags)
+    assert run.data.metrics["checks.linear_normal_equations.passed"] == 1.0
+    assert run.data.params["foundations.gan.discriminator_steps"] == "1"
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "figures")}
+    assert artifacts == {f"figures/{name}" for name in FOUNDATIONS_FIGURES}
+
+
+def test_a_failed_check_fails_the_stage_and_names_it(environment: dict[str, str], tmp_path: Path) -> None:
+    root = copy_repository(tmp_path, environment)
+    params = tiny_params_dict()
+    params["foundations"]["linear"]["sgd_epochs"] = 3  # SGD cannot reach the optimum in 3 passes
+    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    result = subprocess.run(
+        [sys.executable, "stages/foundations.py"], cwd=root, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "linear_stochastic_gradient_descent (9): relative error" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not json.loads((root / "reports/metrics/foundations.json").read_text())["checks"][
+        "linear_stochastic_gradient_descent"
+    ]["passed"]
 
 
 def test_logged_model_loads_back(repo: Path) -> None:

@@ -42,6 +42,10 @@ class Workspace:
     def figures(self, project: str) -> Path:
         return self.root / "reports" / "figures" / project
 
+    def tables(self, project: str) -> Path:
+        """Tables the report shows as they are (e.g. every check of the foundations)."""
+        return self.root / "reports" / "tables" / project
+
     def plots(self, project: str) -> Path:
         """Per-epoch histories, declared as DVC plots."""
         return self.root / "reports" / "plots" / project

@@ -1,0 +1,114 @@
+"""Every check of the foundations, run at the sizes params give, and what the stage writes of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from redes.config import FoundationsParams
+from redes.errors import RedesError
+from redes.foundations.attention import attention_checks, causal_attention_example
+from redes.foundations.autodiff import autodiff_checks
+from redes.foundations.backprop import gradient_checks
+from redes.foundations.checks import Check
+from redes.foundations.gan import GanResult, gan_check, train_gan
+from redes.foundations.keras_apis import keras_three_ways_checks
+from redes.foundations.layers import layer_checks
+from redes.foundations.linear import LinearRegressionResults, linear_regression_checks
+from redes.foundations.logistic import LogisticRegressionResults, logistic_regression_checks
+from redes.foundations.recurrent import recurrent_checks
+
+# The data behind §1 and §2: scikit-learn's bundled files, hashed into the MLflow run's tags.
+BUNDLED_DATA_FILES = ("diabetes_data_raw.csv.gz", "diabetes_target.csv.gz", "breast_cancer.csv")
+
+
+def bundled_data_files() -> list[Path]:
+    folder = resources.files("sklearn.datasets") / "data"
+    return [Path(str(folder / name)) for name in BUNDLED_DATA_FILES]
+
+
+class ChecksFailed(RedesError):
+    """An implementation of the notes disagrees with the library beyond its tolerance."""
+
+
+@dataclass(frozen=True)
+class FoundationsResults:
+    checks: list[Check]  # in course order
+    linear: LinearRegressionResults
+    logistic: LogisticRegressionResults
+    gan: GanResult
+    causal_attention: np.ndarray  # (heads, n, n) weights for the heatmap
+
+
+def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
+    """Run every check in course order; the GAN last, as it is the one that trains."""
+    linear = linear_regression_checks(seed, **params.linear.model_dump())
+    logistic = logistic_regression_checks(seed, **params.logistic.model_dump())
+    gan_params = params.gan.model_dump()
+    max_ratio = gan_params.pop("max_wasserstein_ratio")
+    gan = train_gan(seed, **gan_params)
+    attention = params.attention
+    checks = [
+        *linear.checks,
+        *logistic.checks,
+        *gradient_checks(seed, **params.backprop.model_dump()),
+        *keras_three_ways_checks(seed, **params.keras_apis.model_dump()),
+        *autodiff_checks(seed, **params.autodiff.model_dump()),
+        *layer_checks(seed, **params.layers.model_dump()),
+        *recurrent_checks(seed, **params.recurrent.model_dump()),
+        *attention_checks(seed, **attention.model_dump()),
+        gan_check(gan, max_ratio),
+    ]
+    names = [check.name for check in checks]
+    if len(set(names)) != len(names):
+        raise ValueError(f"check names must be unique: {names}")
+    weights = causal_attention_example(
+        seed, attention.sequence_length, attention.model_size, attention.heads, attention.key_size
+    )
+    return FoundationsResults(checks, linear, logistic, gan, weights)
+
+
+def metrics(results: FoundationsResults) -> dict:
+    """reports/metrics/foundations.json: every check, how many passed, and the GAN's distances."""
+    return {
+        "checks": {check.name: check.metrics() for check in results.checks},
+        "checks_passed": sum(check.passed for check in results.checks),
+        "checks_total": len(results.checks),
+        "gan": {
+            "wasserstein_untrained": results.gan.wasserstein_untrained,
+            "wasserstein_trained": results.gan.wasserstein_trained,
+        },
+    }
+
+
+def check_table(checks: list[Check]) -> pd.DataFrame:
+    """One row per check, with the equation it verifies: the report's table and an MLflow artifact."""
+    return pd.DataFrame(
+        [
+            {
+                "check": check.name,
+                "equation": check.equation,
+                "description": check.description,
+                "reference": check.reference,
+                "max_rel_error": check.max_rel_error,
+                "tolerance": check.tolerance,
+                "passed": check.passed,
+            }
+            for check in checks
+        ]
+    )
+
+
+def raise_on_failure(checks: list[Check]) -> None:
+    failed = [check for check in checks if not check.passed]
+    if failed:
+        lines = [
+            f"{check.name} {check.equation}: relative error {check.max_rel_error:.3g} > tolerance {check.tolerance:g}"
+            f" ({check.description}; against {check.reference})"
+            for check in failed
+        ]
+        raise ChecksFailed(f"{len(failed)} of {len(checks)} checks failed:\n  " + "\n  ".join(lines))

@@ -1,0 +1,66 @@
+"""The foundations section of the report: every check with the equation it verifies, and the figures."""
+
+from __future__ import annotations
+
+from redes.config import Params, flatten
+from redes.files import read_csv, read_json
+from redes.paths import Workspace
+from redes.report.document import Figure, Section, Table, Text
+from redes.report.provenance import params_table
+
+# Figures written by redes.foundations.figures.write_figures, in the order of the notes.
+CAPTIONS = {
+    "linear_convergence.png": "Linear regression on the diabetes set: J(θ) (3) per pass over the data for batch "
+    "gradient descent (7-8), the LMS rule with a constant rate (6), which stalls at a distance from the optimum "
+    "proportional to the rate, and SGD with a decaying rate (9); the dashed line is J at the normal-equation "
+    "solution (19).",
+    "sigmoid.png": "The sigmoid g(z) and its derivative g'(z) = g(z)(1 - g(z)) (21).",
+    "logistic_boundary.png": "Logistic regression on the breast-cancer set: the decision boundary θᵀx = 0 found "
+    "by gradient ascent on the log-likelihood (20-27).",
+    "activations.png": "The activations of the notes and their derivatives, as the backward functions use them.",
+    "checks.png": "Every check: relative error against the library (bars; red if over) and its tolerance (ticks).",
+    "attention_causal.png": "Causal self-attention weights of each head (§3.15.8): position n attends only to "
+    "positions ≤ n.",
+    "gan_densities.png": "GAN on a 1-D mixture of Gaussians (§3.16): the target density and histograms of the "
+    "untrained and the trained generator's samples.",
+}
+
+
+def section(workspace: Workspace, params: Params) -> Section:
+    metrics = read_json(workspace.metrics("foundations"))
+    run_id = read_json(workspace.runs("foundations"))["foundations"]
+    checks = read_csv(workspace.tables("foundations") / "checks.csv")
+    gan = metrics["gan"]
+    table = Table(
+        ("check", "eq.", "what is compared", "reference", "max rel. error", "tolerance", "passed"),
+        tuple(
+            (
+                row.check,
+                row.equation,
+                row.description,
+                row.reference,
+                f"{row.max_rel_error:.2e}",
+                f"{row.tolerance:.0e}",
+                "yes" if row.passed else "**NO**",
+            )
+            for row in checks.itertuples()
+        ),
+    )
+    blocks = [
+        Text(
+            "Each method of the notes written out in NumPy (`src/redes/foundations/`) and compared with TensorFlow "
+            "or scikit-learn on the same data and weights. Errors are normwise, max|ours − reference| / "
+            "max|reference|, the worst over the arrays compared. "
+            f"**{metrics['checks_passed']} of {metrics['checks_total']} checks pass** (MLflow run `{run_id}`, "
+            "experiment `foundations`)."
+        ),
+        table,
+        Text(
+            f"GAN (§3.16): Wasserstein-1 distance to the target samples {gan['wasserstein_trained']:.4f} after "
+            f"training, against {gan['wasserstein_untrained']:.4f} for the untrained generator."
+        ),
+        *(Figure(workspace.figures("foundations") / name, caption) for name, caption in CAPTIONS.items()),
+        Text("Params (`params.yaml`, section `foundations`):"),
+        params_table(flatten(params.foundations.model_dump(), "foundations.")),
+    ]
+    return Section("Foundations: the notes' equations, checked", blocks)

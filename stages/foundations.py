@@ -1,0 +1,35 @@
+"""Stage `foundations`: the notes' equations from scratch, checked against TensorFlow and scikit-learn.
+
+Writes the checks (metrics and a table), the figures, and one MLflow run; then fails, naming
+each check that missed its tolerance, so a wrong implementation cannot pass `dvc repro`.
+"""
+
+from redes import tracking
+from redes.files import write_csv, write_json
+from redes.foundations.figures import write_figures
+from redes.foundations.run import bundled_data_files, check_table, metrics, raise_on_failure, run_foundations
+from redes.provenance import data_hashes, run_tags
+from redes.runtime import run_stage, start_stage
+
+
+def main(argv: list[str]) -> None:
+    context = start_stage()
+    workspace, params = context.workspace, context.params
+    results = run_foundations(params.foundations, params.base.seed)
+    figure_paths = write_figures(results, workspace.figures("foundations"))
+    table_path = write_csv(check_table(results.checks), workspace.tables("foundations") / "checks.csv")
+    foundations_metrics = write_json(workspace.metrics("foundations"), metrics(results))
+    tags = run_tags(workspace.root, context.dvc_stage, context.dvc_exp_name, data_hashes(bundled_data_files()))
+    with tracking.start_run(context.store_root, "foundations", "foundations", tags, uri=context.tracking_uri) as run:
+        run.log_params({"base": params.base.model_dump(), "foundations": params.foundations.model_dump()})
+        run.log_metrics(metrics(results))
+        run.log_artifacts(figure_paths, "figures")
+        run.log_artifacts([table_path, foundations_metrics])
+    write_json(workspace.runs("foundations"), {"foundations": run.run_id})
+    passed = sum(check.passed for check in results.checks)
+    print(f"foundations: {passed} of {len(results.checks)} checks passed")
+    raise_on_failure(results.checks)
+
+
+if __name__ == "__main__":
+    run_stage(main)
