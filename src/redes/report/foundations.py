@@ -10,10 +10,10 @@ from redes.report.provenance import params_table
 
 # Figures written by redes.foundations.figures.write_figures, in the order of the notes.
 CAPTIONS = {
-    "linear_convergence.png": "Linear regression on the diabetes set: J(θ) (3) per pass over the data for batch "
-    "gradient descent (7-8), the LMS rule with a constant rate (6), which stalls at a distance from the optimum "
-    "proportional to the rate, and SGD with a decaying rate (9); the dashed line is J at the normal-equation "
-    "solution (19).",
+    "linear_convergence.png": "Linear regression on the diabetes set, per pass over the data: batch gradient "
+    "descent (7-8), the LMS rule with a constant rate (6) and SGD with a decaying rate (9). Left, J(θ) (3) with the "
+    "normal-equation optimum (19) dashed; right, how far J stays above it: LMS stalls at a distance proportional to "
+    "its rate, SGD keeps closing in as its rate decays, batch gradient descent converges geometrically.",
     "sigmoid.png": "The sigmoid g(z) and its derivative g'(z) = g(z)(1 - g(z)) (21).",
     "logistic_boundary.png": "Logistic regression on the breast-cancer set: the decision boundary θᵀx = 0 found "
     "by gradient ascent on the log-likelihood (20-27).",
@@ -40,7 +40,7 @@ def section(workspace: Workspace, params: Params) -> Section:
                 row.description,
                 row.reference,
                 f"{row.max_rel_error:.2e}",
-                f"{row.tolerance:.0e}",
+                f"{row.tolerance:g}",
                 "yes" if row.passed else "**NO**",
             )
             for row in checks.itertuples()
