@@ -14,13 +14,26 @@ LIBRARIES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-learn", "
 
 
 def git_state(root: Path) -> tuple[str, bool]:
-    """(commit, dirty) of the checkout at `root`; ("unknown", True) outside git."""
+    """(commit, dirty) of the checkout at `root`; ("unknown", True) outside git.
+
+    Dirty means changed tracked files other than the pipeline's outputs.
+    """
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # The pipeline's own outputs (dvc.lock, reports/) change while it runs; they do not make the code dirty.
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":(exclude)dvc.lock",
+                ":(exclude)reports",
+            ],
             cwd=root,
             capture_output=True,
             text=True,
