@@ -18,16 +18,16 @@ def main(argv: list[str]) -> None:
     results = run_foundations(params.foundations, params.base.seed)
     figure_paths = write_figures(results, workspace.figures("foundations"))
     table_path = write_csv(check_table(results.checks), workspace.tables("foundations") / "checks.csv")
-    foundations_metrics = write_json(workspace.metrics("foundations"), metrics(results))
+    summary = metrics(results)
+    metrics_path = write_json(workspace.metrics("foundations"), summary)
     tags = run_tags(workspace.root, context.dvc_stage, context.dvc_exp_name, data_hashes(bundled_data_files()))
     with tracking.start_run(context.store_root, "foundations", "foundations", tags, uri=context.tracking_uri) as run:
         run.log_params({"base": params.base.model_dump(), "foundations": params.foundations.model_dump()})
-        run.log_metrics(metrics(results))
+        run.log_metrics(summary)
         run.log_artifacts(figure_paths, "figures")
-        run.log_artifacts([table_path, foundations_metrics])
+        run.log_artifacts([table_path, metrics_path])
     write_json(workspace.runs("foundations"), {"foundations": run.run_id})
-    passed = sum(check.passed for check in results.checks)
-    print(f"foundations: {passed} of {len(results.checks)} checks passed")
+    print(f"foundations: {summary['checks_passed']} of {summary['checks_total']} checks passed")
     raise_on_failure(results.checks)
 
 

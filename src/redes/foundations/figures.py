@@ -110,17 +110,25 @@ def attention_figure(weights: np.ndarray) -> Figure:
 
 
 def gan_figure(result: GanResult) -> Figure:
-    figure, axes = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    """The densities before and after training (left), and both players' losses per generator step (right)."""
+    figure, (density_axes, loss_axes) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
     bins = np.linspace(result.density_grid.min(), result.density_grid.max(), 120)
-    axes.plot(result.density_grid, result.target_density, color="black", label="target p(x)")
+    density_axes.plot(result.density_grid, result.target_density, color="black", label="target p(x)")
     for name, samples, distance, opacity in (
         ("untrained", result.untrained_samples, result.wasserstein_untrained, 0.4),
         ("trained", result.trained_samples, result.wasserstein_trained, 0.5),
     ):
-        axes.hist(samples, bins=bins, density=True, alpha=opacity, label=f"{name} G (W1 = {distance:.3f})")
-    axes.set(xlabel="x", ylabel="density")
-    axes.grid(alpha=0.3)
-    axes.legend()
+        density_axes.hist(samples, bins=bins, density=True, alpha=opacity, label=f"{name} G (W1 = {distance:.3f})")
+    density_axes.set(xlabel="x", ylabel="density")
+    steps = np.arange(1, len(result.generator_losses) + 1)
+    loss_axes.plot(steps, result.discriminator_losses, linewidth=0.5, label="D: -[log D(x) + log(1 - D(G(z)))]")
+    loss_axes.plot(steps, result.generator_losses, linewidth=0.5, label=f"G ({result.generator_loss})")
+    # At the game's equilibrium D(x) = 1/2 everywhere: D's loss is 2 log 2.
+    loss_axes.axhline(2.0 * np.log(2.0), color="black", linestyle="--", linewidth=1, label="2 log 2")
+    loss_axes.set(xlabel="generator step", ylabel="loss")
+    for axes in (density_axes, loss_axes):
+        axes.grid(alpha=0.3)
+        axes.legend()
     return figure
 
 

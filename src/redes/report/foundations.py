@@ -22,7 +22,8 @@ CAPTIONS = {
     "attention_causal.png": "Causal self-attention weights of each head (§3.15.8): position n attends only to "
     "positions ≤ n.",
     "gan_densities.png": "GAN on a 1-D mixture of Gaussians (§3.16): the target density and histograms of the "
-    "untrained and the trained generator's samples.",
+    "untrained and the trained generator's samples (left); the discriminator's and the generator's losses at each "
+    "step of Algorithm 1 (right), the dashed line being the discriminator's loss at the equilibrium D = 1/2.",
 }
 
 
