@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +52,38 @@ def write_mirror(mirror: Path) -> Path:
     catalog_path = mirror / "catalog.json"
     catalog_path.write_text(json.dumps(catalog))
     return catalog_path
+
+
+def write_hapt_zip(path: Path, folder: str, subjects: dict[int, int], samples: int, seed: int = 0) -> Path:
+    """A HAPT raw-data zip: for each experiment -> subject, acc and gyro files and labelled segments.
+
+    Each experiment holds the six basic activities one after another, separated by a short
+    postural transition (activity 7), each activity a tone of its own frequency on gravity.
+    `folder` is the prefix of RawData/ ('HAPT Data Set/' as the course mirror, '' as the UCI archive).
+    """
+    rng = np.random.default_rng(seed)
+    segment = samples // 7
+    label_lines, members = [], {}
+    for experiment, subject in subjects.items():
+        time = np.arange(samples) / 50.0
+        acceleration = np.tile([0.0, 0.0, 1.0], (samples, 1)) + 0.01 * rng.normal(size=(samples, 3))
+        angular_velocity = 0.01 * rng.normal(size=(samples, 3))
+        for activity in range(1, 7):
+            first, last = (activity - 1) * segment, activity * segment - 20
+            tone = np.sin(2.0 * np.pi * activity * time[first : last + 1])[:, np.newaxis]
+            acceleration[first : last + 1] += 0.2 * tone
+            angular_velocity[first : last + 1] += 0.5 * tone
+            label_lines.append(f"{experiment} {subject} {activity} {first + 1} {last + 1}")
+            label_lines.append(f"{experiment} {subject} 7 {last + 2} {last + 19}")
+        name = f"exp{experiment:02d}_user{subject:02d}.txt"
+        members[f"acc_{name}"] = acceleration
+        members[f"gyro_{name}"] = angular_velocity
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{folder}README.txt", "synthetic HAPT raw data for tests\n")
+        archive.writestr(f"{folder}RawData/labels.txt", "\n".join(label_lines) + "\n")
+        for member, values in members.items():
+            archive.writestr(
+                f"{folder}RawData/{member}", "\n".join(" ".join(f"{v:.9f}" for v in row) for row in values)
+            )
+    return path
