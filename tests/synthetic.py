@@ -46,9 +46,17 @@ def write_mnist(raw_dir: Path, n_train: int = 600, n_test: int = 200, seed: int 
     }
 
 
+# Experiment -> subject of the synthetic HAPT recordings: subjects 1, 3, 5 train, 7 validates and 2 tests
+# under params.yaml's UCI HAR split.
+HAPT_SUBJECTS = {1: 1, 2: 3, 3: 5, 4: 7, 5: 2, 6: 2}
+HAPT_SAMPLES = 2000
+
+
 def write_mirror(mirror: Path) -> Path:
     """A mirror folder laid out as <dataset>/<file> and a catalog override file for it; returns the catalog path."""
     catalog = write_mnist(mirror / "mnist")
+    hapt = write_hapt_zip(mirror / "hapt" / "HAPT_Data_Set_RawData.zip", "HAPT Data Set/", HAPT_SUBJECTS, HAPT_SAMPLES)
+    catalog["hapt"] = {hapt.name: {"sha256": sha256_of(hapt), "size": hapt.stat().st_size}}
     catalog_path = mirror / "catalog.json"
     catalog_path.write_text(json.dumps(catalog))
     return catalog_path

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import socket
 import threading
+import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from redes.fetch import FetchError, candidate_locations, fetch
+from redes.fetch import FetchError, candidate_locations, fetch, sha256_of
 from redes.sources import SOURCES, Source, dataset_sources
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
@@ -143,3 +144,40 @@ def test_catalog_override_replaces_hashes_only(tmp_path: Path) -> None:
     overridden = {s.filename: s for s in dataset_sources("mnist", catalog)}
     assert overridden["t10k-labels-idx1-ubyte.gz"].sha256 == "ab"
     assert overridden["train-images-idx3-ubyte.gz"] == SOURCES["mnist"][0]
+
+
+def _zip(path: Path, folder: str, members: dict[str, bytes], extra: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in {**members, **extra}.items():
+            archive.writestr(folder + name, data)
+    return path
+
+
+MEMBERS = {"RawData/labels.txt": b"1 1 5 1 128\n", "RawData/acc_exp01_user01.txt": b"0.1 0.2 0.3\n" * 200}
+
+
+def _zip_source(published: Path, mirror_name: str) -> Source:
+    """A zip source as the mirror publishes it, with the manifest of its members."""
+    manifest = tuple((name, hashlib.sha256(data).hexdigest()) for name, data in MEMBERS.items())
+    return Source("zipset", mirror_name, published.stat().st_size, sha256_of(published), (), members=manifest)
+
+
+def test_another_container_with_the_published_members_is_accepted(tmp_path: Path) -> None:
+    """The publisher's archive holds more files, in another folder, than the mirror's zip: same data."""
+    source = _zip_source(_zip(tmp_path / "mirror.zip", "HAPT Data Set/", MEMBERS, {}), "data.zip")
+    publisher = tmp_path / "publisher" / "zipset"
+    publisher.mkdir(parents=True)
+    _zip(publisher / "data.zip", "", MEMBERS, {"Train/X_train.txt": b"1 2 3\n"})
+    path = _fetch(source, tmp_path / "raw", mirror=str(tmp_path / "publisher"))
+    assert path.read_bytes() == (publisher / "data.zip").read_bytes()
+    assert _fetch(source, tmp_path / "raw", mirror=str(tmp_path / "nowhere")) == path  # verified in place
+
+
+def test_a_container_with_a_changed_member_is_refused(tmp_path: Path) -> None:
+    source = _zip_source(_zip(tmp_path / "mirror.zip", "", MEMBERS, {}), "data.zip")
+    publisher = tmp_path / "publisher" / "zipset"
+    publisher.mkdir(parents=True)
+    _zip(publisher / "data.zip", "", {**MEMBERS, "RawData/labels.txt": b"1 1 4 1 128\n"}, {})
+    with pytest.raises(FetchError, match=r"RawData/labels\.txt has a different sha256"):
+        _fetch(source, tmp_path / "raw", mirror=str(tmp_path / "publisher"))
+    assert not (tmp_path / "raw" / "data.zip").exists()

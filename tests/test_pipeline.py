@@ -86,6 +86,13 @@ def test_outputs_and_sane_metrics(repo: Path) -> None:
     assert not list((repo / "checkpoints").rglob("state"))  # finished trainings leave no backup
 
 
+def test_har_windows_are_cut_from_the_raw_zip(repo: Path) -> None:
+    assert (repo / "data/raw/hapt/HAPT_Data_Set_RawData.zip").stat().st_size > 0
+    card = json.loads((repo / "data/processed/har/card.json").read_text())
+    assert {split: card[split]["windows"] for split in card} == {"train": 54, "validation": 18, "test": 36}
+    assert set(card["test"]["per_subject"]) == {"2"}  # UCI HAR's test subjects only
+
+
 def test_report_is_self_contained(repo: Path) -> None:
     html = (repo / "reports/report.html").read_text()
     assert html.count('src="data:image/png;base64,') == 6 + len(FOUNDATIONS_FIGURES)

@@ -1,4 +1,4 @@
-"""The published MNIST files from the data mirror: verified by sha256 and parsed in full.
+"""The published data files from the data mirror: verified by sha256 and parsed in full.
 
 Runs when REDES_DATA_MIRROR names a mirror (CI points it at shared/data); skipped otherwise.
 """
@@ -11,7 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import REPO_ROOT
+from redes.config import load_params
 from redes.fetch import fetch_all
+from redes.har.data import prepare as prepare_har
 from redes.mnist.data import prepare
 from redes.sources import dataset_sources
 
@@ -29,3 +32,21 @@ def test_mnist_files_verify_and_parse(tmp_path: Path) -> None:
     assert len(splits.y_train) + len(splits.y_val) == 60_000
     assert splits.x_test.shape == (10_000, 28, 28, 1)
     assert np.bincount(splits.y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_hapt_verifies_and_yields_the_uci_har_windows(tmp_path: Path) -> None:
+    (path,) = fetch_all(dataset_sources("hapt"), tmp_path / "hapt", MIRROR)
+    windows = prepare_har(path, load_params(REPO_ROOT / "params.yaml").har.data)
+    card = windows.card()
+    # UCI HAR cut 10,299 windows (7,352 train, 2,947 test) from the same recordings.
+    assert sum(card[split]["windows"] for split in card) == 10_411
+    assert card["test"]["windows"] == 2_996
+    assert card["test"]["per_class"] == {
+        "walking": 496,
+        "walking upstairs": 471,
+        "walking downstairs": 420,
+        "sitting": 508,
+        "standing": 556,
+        "laying": 545,
+    }
+    assert windows.x["train"].shape[1:] == (128, 9)

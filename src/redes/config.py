@@ -227,12 +227,43 @@ class FoundationsParams(Section):
     gan: GanParams
 
 
+class HarData(Section):
+    """From raw 50 Hz signals to UCI-HAR-style windows (Anguita et al. 2013), and the split by subject."""
+
+    sampling_hz: PositiveFloat
+    median_kernel: PositiveInt  # odd; samples
+    noise_cutoff_hz: PositiveFloat  # low-pass Butterworth against sensor noise
+    gravity_cutoff_hz: PositiveFloat  # low-pass Butterworth that keeps only gravity
+    filter_order: PositiveInt
+    window_length: PositiveInt  # samples (128 = 2.56 s at 50 Hz)
+    window_step: PositiveInt  # samples between window starts (64: 50 % overlap)
+    activities: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(min_length=2)]  # HAPT activity ids
+    test_subjects: Annotated[list[Annotated[int, Field(ge=1, le=30)]], Field(min_length=1)]
+    validation_subjects: Annotated[list[Annotated[int, Field(ge=1, le=30)]], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _disjoint_subjects(self) -> HarData:
+        shared = sorted(set(self.test_subjects) & set(self.validation_subjects))
+        if shared:
+            raise ValueError(f"subjects {shared} are in both test_subjects and validation_subjects")
+        if self.median_kernel % 2 == 0:
+            raise ValueError(f"median_kernel must be odd, got {self.median_kernel}")
+        if not self.gravity_cutoff_hz < self.noise_cutoff_hz < self.sampling_hz / 2:
+            raise ValueError("cut-offs must satisfy gravity_cutoff_hz < noise_cutoff_hz < sampling_hz / 2")
+        return self
+
+
+class HarParams(Section):
+    data: HarData
+
+
 class Params(Section):
     """The whole of params.yaml: one section per project, plus `base`."""
 
     base: BaseParams
     foundations: FoundationsParams
     mnist: MnistParams
+    har: HarParams
 
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

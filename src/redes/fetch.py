@@ -14,6 +14,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 
 from tqdm import tqdm
@@ -59,7 +60,7 @@ def fetch(
 ) -> Path:
     """Put `source` into `destination_dir` and return its path; skip the work if it is already there and verified."""
     destination = destination_dir / source.filename
-    if destination.exists() and sha256_of(destination) == source.sha256:
+    if destination.exists() and _problem(destination, source, sha256_of(destination)) is None:
         return destination
     destination_dir.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
@@ -134,14 +135,45 @@ def _copy_verified(
                 progress.update(len(chunk))
         if total is not None and received < total:
             raise http.client.IncompleteRead(b"\0" * received, total - received)
-        if received != source.size or digest.hexdigest() != source.sha256:
-            raise _CorruptDownload(
-                f"got {received} bytes with sha256 {digest.hexdigest()}, "
-                f"expected {source.size} bytes with sha256 {source.sha256}"
-            )
+        problem = _problem(temporary, source, digest.hexdigest())
+        if problem is not None:
+            raise _CorruptDownload(problem)
         os.replace(temporary, destination)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _problem(path: Path, source: Source, sha256: str) -> str | None:
+    """None if `path` (whose hash is `sha256`) holds the source's data; otherwise what is wrong with it."""
+    size = path.stat().st_size
+    if size == source.size and sha256 == source.sha256:
+        return None
+    mismatch = f"got {size} bytes with sha256 {sha256}, expected {source.size} bytes with sha256 {source.sha256}"
+    if not source.members:
+        return mismatch
+    member_problem = _members_problem(path, source.members)
+    return None if member_problem is None else f"{mismatch}; nor are its members the published ones: {member_problem}"
+
+
+def _members_problem(path: Path, members: tuple[tuple[str, str], ...]) -> str | None:
+    """None if the zip at `path` holds every listed member with its sha256, below one common folder."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            anchor = members[0][0]
+            folder = next(
+                (name[: -len(anchor)] for name in names if name == anchor or name.endswith("/" + anchor)), None
+            )
+            if folder is None:
+                return f"no {anchor} inside"
+            for member, expected in members:
+                if folder + member not in names:
+                    return f"{member} is missing"
+                if hashlib.sha256(archive.read(folder + member)).hexdigest() != expected:
+                    return f"{folder + member} has a different sha256"
+    except zipfile.BadZipFile:
+        return "not a zip file"
+    return None
 
 
 def _advice(source: Source, destination: Path, failures: list[str]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 
 from redes.errors import RedesError
@@ -23,6 +24,16 @@ class Source:
     size: int
     sha256: str
     urls: tuple[str, ...]
+    # For a zip whose container differs between distributions (a mirror's repackaging, the
+    # publisher's full archive): (member, sha256) pairs, relative to the folder holding the first
+    # member wherever it sits in the zip. A download whose members all match is the same data.
+    members: tuple[tuple[str, str], ...] = ()
+
+
+def _manifest(name: str) -> tuple[tuple[str, str], ...]:
+    """A `sha256sum`-style list shipped in redes/manifests: '<sha256>  <member>' per line."""
+    text = (resources.files("redes") / "manifests" / name).read_text()
+    return tuple((member, digest) for digest, member in (line.split("  ", 1) for line in text.splitlines()))
 
 
 _MNIST_MIRRORS = (
@@ -36,6 +47,21 @@ def _mnist(filename: str, size: int, sha256: str) -> Source:
 
 
 SOURCES: dict[str, tuple[Source, ...]] = {
+    # The raw 50 Hz signals of the HAPT release (UCI dataset 341): the course mirror keeps only them;
+    # the publisher's archive also holds pre-cut features, and is accepted by its RawData members.
+    "hapt": (
+        Source(
+            "hapt",
+            "HAPT_Data_Set_RawData.zip",
+            27541572,
+            "c21a040ec60b0b914a734f37898d109f7f427ccd89502b87eb9f6c9f188f93ff",
+            (
+                "https://archive.ics.uci.edu/static/public/341/"
+                "smartphone+based+recognition+of+human+activities+and+postural+transitions.zip",
+            ),
+            members=_manifest("hapt.sha256"),
+        ),
+    ),
     "mnist": (
         _mnist(
             "train-images-idx3-ubyte.gz", 9912422, "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
