@@ -20,6 +20,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from redes.errors import RedesError
+from redes.files import zip_folder
 from redes.sources import Source
 
 CHUNK_BYTES = 1 << 20
@@ -161,9 +162,7 @@ def _members_problem(path: Path, members: tuple[tuple[str, str], ...]) -> str | 
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             anchor = members[0][0]
-            folder = next(
-                (name[: -len(anchor)] for name in names if name == anchor or name.endswith("/" + anchor)), None
-            )
+            folder = zip_folder(names, anchor)
             if folder is None:
                 return f"no {anchor} inside"
             for member, expected in members:

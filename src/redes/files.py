@@ -1,4 +1,4 @@
-"""JSON in and out, the one way the stages write small records (metrics, run ids, data cards)."""
+"""Small files in and out: JSON records (metrics, run ids, data cards), CSV tables, folders inside zips."""
 
 from __future__ import annotations
 
@@ -38,3 +38,14 @@ def read_json(path: Path) -> Any:
         raise RedesError(f"{path} is missing; run the stage that writes it (`dvc repro`)") from None
     except json.JSONDecodeError as error:
         raise RedesError(f"{path} is not valid JSON ({error}); delete it and run `dvc repro` again") from None
+
+
+def zip_folder(names: list[str], member: str) -> str | None:
+    """The folder prefix under which `member` sits in a zip with these `names` ('' at the top), or None.
+
+    Distributions of one dataset nest the same files differently ('HAPT Data Set/RawData/...' or 'RawData/...').
+    """
+    for name in names:
+        if name == member or name.endswith("/" + member):
+            return name[: -len(member)]
+    return None

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from redes.errors import RedesError
+from redes.files import zip_folder
 
 Array = np.ndarray
 
@@ -50,9 +51,9 @@ class Recording:
 
 def raw_data_folder(archive: zipfile.ZipFile, source: Path) -> str:
     """The prefix of `RawData/` inside the zip, '' or e.g. 'HAPT Data Set/'."""
-    for name in archive.namelist():
-        if name == LABELS_MEMBER or name.endswith("/" + LABELS_MEMBER):
-            return name[: -len(LABELS_MEMBER)]
+    folder = zip_folder(archive.namelist(), LABELS_MEMBER)
+    if folder is not None:
+        return folder
     raise RawDataError(
         f"{source} has no {LABELS_MEMBER}: expected the HAPT raw-data release (UCI dataset 341); "
         "download it again or point REDES_DATA_MIRROR at a folder holding hapt/HAPT_Data_Set_RawData.zip"
