@@ -5,8 +5,8 @@ from redes.config import MNIST_MODELS
 from redes.files import read_csv, read_json, write_json
 from redes.mnist.data import load_splits
 from redes.mnist.evaluate import evaluate, write_figures
-from redes.mnist.train import load_model
 from redes.runtime import run_stage, start_stage
+from redes.training import load_model
 
 
 def main(argv: list[str]) -> None:

@@ -7,10 +7,10 @@ continues the same MLflow run when the stage runs again.
 from redes import tracking
 from redes.files import write_csv, write_json
 from redes.mnist.data import load_splits
-from redes.mnist.train import save_model, train
+from redes.mnist.train import train
 from redes.provenance import MODEL_REQUIREMENTS, data_hashes, library_versions, run_tags
 from redes.runtime import run_stage, start_stage
-from redes.training import backup_dir_for
+from redes.training import backup_dir_for, save_model
 
 
 def main(argv: list[str]) -> None:

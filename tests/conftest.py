@@ -28,6 +28,11 @@ def tiny_params_dict() -> dict:
     tiny["mnist"]["cnn"].update(
         filters=[8, 16], dense_units=32, batch_norm=False, epochs=4, batch_size=32, checkpoint_every_batches=5
     )
+    tiny["har"]["seeds"] = 2
+    tiny["har"]["baseline"]["spectrum_bins"] = 4
+    for name in ("simple_rnn", "lstm", "gru", "conv_lstm"):
+        tiny["har"][name].update(units=[8], epochs=2, batch_size=16, checkpoint_every_batches=2)
+    tiny["har"]["conv_lstm"]["conv_filters"] = [8]
     # The linear-regression stage keeps its real size: SGD needs its passes to reach the 1e-4 check.
     tiny["foundations"]["autodiff"]["expressions"] = 10
     tiny["foundations"]["gan"].update(

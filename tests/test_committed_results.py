@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT
-from redes.config import MNIST_MODELS
+from redes.config import HAR_MODELS, MNIST_MODELS
 
 LOCK = REPO_ROOT / "dvc.lock"
 
@@ -29,6 +29,8 @@ def _locked_outputs() -> dict[str, str]:
         "reports/runs/foundations.json",
         "reports/metrics/mnist.json",
         "reports/runs/mnist.json",
+        "reports/metrics/har.json",
+        "reports/runs/har.json",
         "reports/summary.md",
     ],
 )
@@ -58,13 +60,28 @@ def test_readme_quotes_the_foundations_checks() -> None:
     assert f"{gan['wasserstein_untrained']:.3f} to {gan['wasserstein_trained']:.3f}" in block.group(1)
 
 
-def test_readme_quotes_the_benchmark() -> None:
-    path = REPO_ROOT / "reports/benchmarks/mnist.json"
+def test_readme_quotes_the_har_results() -> None:
+    metrics = json.loads((REPO_ROOT / "reports/metrics/har.json").read_text())
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = re.search(r"<!-- har:start -->(.*)<!-- har:end -->", readme, re.DOTALL)
+    assert block is not None, "README has no HAR results block"
+    for model in (*HAR_MODELS, "baseline"):
+        row = next(line for line in block.group(1).splitlines() if line.startswith(f"| `{model}` "))
+        entry = metrics[model]
+        assert f"{entry['test_accuracy_mean']:.2%} ± {entry['test_accuracy_std']:.2%}" in row, model
+        assert f"{entry['macro_f1_mean']:.4f}" in row, model
+
+
+@pytest.mark.parametrize("project", ["mnist", "har"])
+def test_readme_quotes_the_benchmark(project: str) -> None:
+    path = REPO_ROOT / f"reports/benchmarks/{project}.json"
     if not path.exists():
         pytest.skip("no benchmark results committed")
     results = json.loads(path.read_text())
     block = re.search(
-        r"<!-- benchmark:start -->(.*)<!-- benchmark:end -->", (REPO_ROOT / "README.md").read_text(), re.DOTALL
+        rf"<!-- benchmark:{project}:start -->(.*)<!-- benchmark:{project}:end -->",
+        (REPO_ROOT / "README.md").read_text(),
+        re.DOTALL,
     )
     assert block is not None, "README has no benchmark block"
     for recipe in ("reference", "ours"):

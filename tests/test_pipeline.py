@@ -33,6 +33,12 @@ FOUNDATIONS_FIGURES = (
     "attention_causal.png",
     "gan_densities.png",
 )
+HAR_MODELS = ("simple_rnn", "lstm", "gru", "conv_lstm")
+HAR_FIGURES = (
+    *(f"{name}_{kind}.png" for name in HAR_MODELS for kind in ("confusion", "training_curves")),
+    "baseline_confusion.png",
+    "per_subject.png",
+)
 MNIST_FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -62,11 +68,15 @@ def _client(root: Path) -> MlflowClient:
     return MlflowClient(tracking_uri=f"sqlite:///{root / 'mlflow.db'}")
 
 
-def _mnist_runs(root: Path) -> list:
+def _runs(root: Path, experiment_name: str) -> list:
     client = _client(root)
-    experiment = client.get_experiment_by_name("mnist")
-    assert experiment is not None, "no MLflow experiment 'mnist' in the repository's store"
+    experiment = client.get_experiment_by_name(experiment_name)
+    assert experiment is not None, f"no MLflow experiment {experiment_name!r} in the repository's store"
     return client.search_runs([experiment.experiment_id])
+
+
+def _mnist_runs(root: Path) -> list:
+    return _runs(root, "mnist")
 
 
 def test_outputs_and_sane_metrics(repo: Path) -> None:
@@ -93,9 +103,63 @@ def test_har_windows_are_cut_from_the_raw_zip(repo: Path) -> None:
     assert set(card["test"]["per_subject"]) == {"2"}  # UCI HAR's test subjects only
 
 
+def test_har_models_trained_with_every_seed_and_evaluated(repo: Path) -> None:
+    seeds = [str(tiny_params_dict()["base"]["seed"] + offset) for offset in range(tiny_params_dict()["har"]["seeds"])]
+    metrics = json.loads((repo / "reports/metrics/har.json").read_text())
+    assert set(metrics) == {*HAR_MODELS, "baseline"}
+    for name, entry in metrics.items():
+        assert sorted(entry["seeds"]) == (sorted(seeds) if name != "baseline" else [seeds[0]])
+        accuracies = [seed["test_accuracy"] for seed in entry["seeds"].values()]
+        assert entry["test_accuracy_mean"] == pytest.approx(sum(accuracies) / len(accuracies))
+        assert entry["test_accuracy_std"] >= 0.0 and 0.0 <= entry["macro_f1_mean"] <= 1.0
+        assert set(entry["per_subject_accuracy"]) == {"2"}
+    # The synthetic activities are tones of 1-6 Hz: the statistics' spectrum separates them.
+    assert metrics["baseline"]["test_accuracy_mean"] > 0.9
+    for name in HAR_MODELS:
+        for seed in seeds:
+            assert (repo / f"models/har/{name}/seed_{seed}/model.keras").stat().st_size > 0
+            history = pd.read_csv(repo / f"reports/plots/har/{name}/seed_{seed}.csv")
+            assert list(history["epoch"]) == [1, 2]
+    assert (repo / "models/har/baseline/model.joblib").stat().st_size > 0
+    assert sorted(path.name for path in (repo / "reports/figures/har").iterdir()) == sorted(HAR_FIGURES)
+    table = pd.read_csv(repo / "reports/tables/har/per_subject.csv")
+    assert list(table["subject"]) == [2] and set(table.columns) == {"subject", *HAR_MODELS, "baseline"}
+    assert not (repo / "checkpoints/har").exists() or not list((repo / "checkpoints/har").iterdir())
+
+
+def test_each_har_model_and_seed_is_an_mlflow_run(repo: Path) -> None:
+    runs = {run.info.run_name: run for run in _runs(repo, "har")}
+    params = tiny_params_dict()
+    seeds = [params["base"]["seed"] + offset for offset in range(params["har"]["seeds"])]
+    assert set(runs) == {f"{name}-seed{seed}" for name in HAR_MODELS for seed in seeds} | {"baseline"}
+    run_ids = json.loads((repo / "reports/runs/har.json").read_text())
+    metrics = json.loads((repo / "reports/metrics/har.json").read_text())
+    for name in HAR_MODELS:
+        for seed in seeds:
+            run = runs[f"{name}-seed{seed}"]
+            assert run.info.run_id == run_ids[name][str(seed)]
+            assert run.data.tags["dvc.stage"] == f"har_train@{name}" and run.data.tags["seed"] == str(seed)
+            assert run.data.params["base.seed"] == str(seed)
+            assert run.data.params[f"har.{name}.epochs"] == "2"
+            assert run.data.metrics["test.accuracy"] == pytest.approx(
+                metrics[name]["seeds"][str(seed)]["test_accuracy"]
+            )
+            assert "data.sha256.HAPT_Data_Set_RawData.zip" in run.data.tags
+    baseline = runs["baseline"]
+    assert baseline.data.tags["dvc.stage"] == "har_baseline"
+    assert baseline.data.params["har.baseline.spectrum_bins"] == "4"
+    assert baseline.data.metrics["test.accuracy"] == pytest.approx(metrics["baseline"]["test_accuracy_mean"])
+    import mlflow
+    import numpy as np
+
+    mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")
+    pipeline = mlflow.sklearn.load_model(f"runs:/{baseline.info.run_id}/model")  # logged by sklearn autolog
+    assert pipeline.predict(np.zeros((2, 9 * (11 + 4)))).shape == (2,)  # 9 channels x (11 statistics + 4 bins)
+
+
 def test_report_is_self_contained(repo: Path) -> None:
     html = (repo / "reports/report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == 6 + len(FOUNDATIONS_FIGURES)
+    assert html.count('src="data:image/png;base64,') == 6 + len(FOUNDATIONS_FIGURES) + len(HAR_FIGURES)
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from a network
     summary = (repo / "reports/summary.md").read_text()
     run_ids = json.loads((repo / "reports/runs/mnist.json").read_text())
@@ -106,6 +170,9 @@ def test_report_is_self_contained(repo: Path) -> None:
         if line.startswith("!["):
             assert (repo / "reports" / line.split("](")[1].rstrip(")")).exists()
     assert "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609" in summary  # published MNIST hash
+    har_run_ids = json.loads((repo / "reports/runs/har.json").read_text())
+    assert all(run_id in summary for runs in har_run_ids.values() for run_id in runs.values())
+    assert "| validation | 7 |" in summary  # the HAR data card: validation subjects and their windows
 
 
 def test_every_model_is_an_mlflow_run_with_its_provenance(repo: Path, environment: dict[str, str]) -> None:
@@ -223,6 +290,22 @@ def test_queued_experiments_land_in_the_main_store(repo: Path, environment: dict
     assert "mlp-1-epochs" in shown and "mlp-2-epochs" in shown
 
 
+def _kill_after_three_epochs(command: list[str], root: Path, environment: dict[str, str], history_glob: str) -> None:
+    """Start a training stage and SIGKILL it once its backup's history (below `root`) logs 3 epochs."""
+    process = subprocess.Popen(
+        command, cwd=root, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        history = next(root.glob(history_glob), None)
+        if history is not None and len(history.read_text().splitlines()) > 3:  # header and 3 epochs
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "training finished before it could be interrupted"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 def test_killed_training_resumes(repo: Path, environment: dict[str, str]) -> None:
     """Kill the training process mid-run, run the stage again: it continues from its backup, in the same MLflow run."""
     params = tiny_params_dict()
@@ -230,23 +313,32 @@ def test_killed_training_resumes(repo: Path, environment: dict[str, str]) -> Non
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     runs_before = len(_mnist_runs(repo))
     command = [sys.executable, "stages/mnist_train.py", "mlp"]
-    process = subprocess.Popen(
-        command, cwd=repo, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    deadline = time.monotonic() + 300
-    history = None
-    while time.monotonic() < deadline and process.poll() is None:
-        history = next((repo / "checkpoints/mnist").glob("mlp-*/history.csv"), None)
-        if history is not None and len(history.read_text().splitlines()) > 3:  # header and 3 epochs
-            break
-        time.sleep(0.2)
-    assert process.poll() is None, "training finished before it could be interrupted"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    _kill_after_three_epochs(command, repo, environment, "checkpoints/mnist/mlp-*/history.csv")
     resumed = run_command(command, repo, environment)
     epoch_lines = re.findall(r"^Epoch (\d+)/40", resumed.stdout, flags=re.MULTILINE)
     assert epoch_lines and int(epoch_lines[0]) >= 3, resumed.stdout[:2000]
     assert len(_mnist_runs(repo)) == runs_before + 1  # the killed run and its continuation are one run
     final = pd.read_csv(repo / "reports/plots/mnist/mlp_history.csv")
     assert list(final["epoch"]) == list(range(1, 41))
+    run_command(["git", "checkout", "--", "params.yaml"], repo, environment)
+
+
+def test_killed_har_training_skips_finished_seeds(repo: Path, environment: dict[str, str]) -> None:
+    """Kill `har_train@lstm` during its second seed: the rerun keeps the first seed and resumes the second."""
+    params = tiny_params_dict()
+    params["har"]["lstm"].update(epochs=40, checkpoint_every_batches=2, early_stopping_patience=40)
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    first, second = params["base"]["seed"], params["base"]["seed"] + 1
+    runs_before = len(_runs(repo, "har"))
+    command = [sys.executable, "stages/har_train.py", "lstm"]
+    _kill_after_three_epochs(command, repo, environment, f"checkpoints/har/lstm-seed{second}-*/training/history.csv")
+    resumed = run_command(command, repo, environment)
+    assert f"lstm, seed {first}: trained by an earlier, interrupted run" in resumed.stdout
+    epoch_lines = re.findall(r"^Epoch (\d+)/40", resumed.stdout, flags=re.MULTILINE)
+    assert epoch_lines and int(epoch_lines[0]) >= 3, resumed.stdout[:2000]
+    assert len(_runs(repo, "har")) == runs_before + 2  # one run per seed, the killed one continued
+    for seed in (first, second):
+        history = pd.read_csv(repo / f"reports/plots/har/lstm/seed_{seed}.csv")
+        assert list(history["epoch"]) == list(range(1, 41))
+    assert not list((repo / "checkpoints/har").iterdir())
     run_command(["git", "checkout", "--", "params.yaml"], repo, environment)

@@ -48,15 +48,19 @@ class Augmentation(Section):
 class TrainingParams(Section):
     """What every Keras classifier of the course shares: the optimiser and the loop."""
 
-    augmentation: Augmentation
     learning_rate: Annotated[float, Field(gt=0.0)]
     lr_schedule: Literal["constant", "cosine"]
     weight_decay: Annotated[float, Field(ge=0.0)]
     batch_size: PositiveInt
     epochs: PositiveInt
-    early_stopping_patience: PositiveInt
+    early_stopping_patience: PositiveInt  # epochs without a better validation accuracy before stopping
+    # End with the weights of the best validation epoch (true) or of the last epoch (false: for a
+    # validation set that does not predict the test set well, e.g. a few easy subjects).
+    restore_best_weights: bool
     # Batches between two backups of an interrupted training; resuming repeats at most this many.
     checkpoint_every_batches: PositiveInt
+    # Weight each class's loss by n / (classes * n_class) ("balanced"), so rare classes count as much.
+    balanced_class_weights: bool
 
 
 Activation = Literal["relu", "gelu", "tanh", "sigmoid", "leaky_relu", "elu", "silu"]
@@ -67,12 +71,14 @@ class MnistData(Section):
 
 
 class MnistMlp(TrainingParams):
+    augmentation: Augmentation
     hidden_units: Annotated[list[PositiveInt], Field(min_length=1)]
     activation: Activation
     dropout: Fraction
 
 
 class MnistCnn(TrainingParams):
+    augmentation: Augmentation
     filters: Annotated[list[PositiveInt], Field(min_length=1)]  # one conv block each, then 2x2 max pooling
     convs_per_block: PositiveInt
     kernel_size: PositiveInt
@@ -253,8 +259,76 @@ class HarData(Section):
         return self
 
 
+class SignalAugmentation(Section):
+    """Random jitter of the standardised training windows, active in training only (0 disables each)."""
+
+    gain: Fraction  # std of a random gain around 1, per window and channel: sensors and wearers differ
+    noise: Fraction  # std of Gaussian noise added to every sample
+
+
+class HarModel(TrainingParams):
+    """A window classifier: optional Conv1D blocks, then stacked recurrent layers, then softmax.
+
+    The recurrent cell is the model's name in params (`simple_rnn`, `lstm`, `gru`;
+    `conv_lstm` is LSTM after its convolutions).
+    """
+
+    # Body-motion channels x -> asinh(x / c), c in standardised units (0: off): a still body's sway,
+    # hundredths of a unit, becomes visible next to walking's swings.
+    body_compression: Annotated[float, Field(ge=0.0)]
+    conv_filters: list[PositiveInt]  # one Conv1D + batch norm + ReLU + 2x max-pooling block each; [] for none
+    conv_kernel_size: PositiveInt
+    # Samples the cell reads per step: 4 turns a 128-sample window into 32 steps of 4 x 9 values.
+    frame_length: PositiveInt
+    units: Annotated[list[PositiveInt], Field(min_length=1)]  # one recurrent layer each, stacked
+    bidirectional: bool
+    dropout: Fraction  # after each recurrent layer
+    augmentation: SignalAugmentation
+
+
+class HarBaseline(Section):
+    """Classical baseline: logistic regression on per-window statistics of each channel."""
+
+    spectrum_bins: Annotated[int, Field(ge=0)]  # |FFT| bins 1..n per channel (0.39 Hz apart for 128 samples)
+    inverse_regularization: PositiveFloat  # C of scikit-learn's LogisticRegression
+    max_iterations: PositiveInt
+
+
+HAR_MODELS = ("simple_rnn", "lstm", "gru", "conv_lstm")
+
+
 class HarParams(Section):
     data: HarData
+    seeds: PositiveInt  # each model trained with seeds base.seed, base.seed + 1, ...
+    baseline: HarBaseline
+    simple_rnn: HarModel
+    lstm: HarModel
+    gru: HarModel
+    conv_lstm: HarModel
+
+    @model_validator(mode="after")
+    def _models_fit_the_windows(self) -> HarParams:
+        if not self.conv_lstm.conv_filters:
+            raise ValueError("conv_lstm.conv_filters must list at least one Conv1D block")
+        for name in HAR_MODELS:
+            model = self.model(name)
+            if self.data.window_length % model.frame_length:
+                raise ValueError(
+                    f"{name}.frame_length {model.frame_length} does not divide "
+                    f"data.window_length {self.data.window_length}"
+                )
+            steps = self.data.window_length // model.frame_length // 2 ** len(model.conv_filters)
+            if steps < 1:
+                raise ValueError(f"{name}: its convolutions' pooling leaves no time steps of a window")
+        return self
+
+    def model(self, name: str) -> HarModel:
+        if name not in HAR_MODELS:
+            raise ValueError(f"unknown HAR model {name!r}; expected one of {', '.join(HAR_MODELS)}")
+        return getattr(self, name)
+
+    def seed_list(self, base_seed: int) -> list[int]:
+        return [base_seed + offset for offset in range(self.seeds)]
 
 
 class Params(Section):

@@ -25,10 +25,12 @@ def save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def confusion_matrix_figure(confusion: np.ndarray, labels: Sequence[str], title: str) -> Figure:
+def confusion_matrix_figure(
+    confusion: np.ndarray, labels: Sequence[str], title: str, xticks_rotation: float = 0.0
+) -> Figure:
     figure, axes = plt.subplots(figsize=(6, 5.5), layout="constrained")
     ConfusionMatrixDisplay(confusion, display_labels=list(labels)).plot(
-        ax=axes, cmap="Blues", colorbar=False, values_format="d"
+        ax=axes, cmap="Blues", colorbar=False, values_format="d", xticks_rotation=xticks_rotation
     )
     axes.set_title(title)
     return figure

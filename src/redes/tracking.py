@@ -17,6 +17,7 @@ from typing import Any
 
 import mlflow
 import mlflow.keras
+import mlflow.sklearn
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
@@ -85,6 +86,10 @@ class Run:
             signature=signature,
             pip_requirements=[f"{package}=={version}" for package, version in requirements.items()],
         )
+
+    def autolog_sklearn(self) -> None:
+        """Log the params, training metrics and fitted model of scikit-learn estimators fitted from now on."""
+        mlflow.sklearn.autolog(log_models=True, log_datasets=False, silent=True)
 
     def keras_callback(self) -> Any:
         """Logs the model summary, optimizer config and each epoch's metrics while `fit` runs."""

@@ -2,7 +2,7 @@
 
 Every project calls `fit_classifier` with a model builder and its `TrainingParams`.
 It adds what every training here needs: the optimiser and schedule from params,
-early stopping on validation accuracy, a backup every few batches so a killed stage
+optional balanced class weights, early stopping on validation accuracy, a backup every few batches so a killed stage
 resumes where it was (`keras.callbacks.BackupAndRestore`), a NaN guard that turns a
 diverged loss into an error naming the params to change, and a per-epoch history.
 """
@@ -22,6 +22,7 @@ from typing import Any
 import keras
 import numpy as np
 import pandas as pd
+from sklearn.utils.class_weight import compute_class_weight
 
 from redes.config import TrainingParams
 from redes.errors import RedesError
@@ -114,6 +115,13 @@ def make_optimizer(params: TrainingParams, steps_per_epoch: int) -> keras.optimi
     return keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=params.weight_decay)
 
 
+def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
+    """n / (classes * n_c) for each class c present: every class weighs as much in the loss."""
+    classes = np.unique(labels)
+    weights = compute_class_weight("balanced", classes=classes, y=labels)
+    return {int(c): float(w) for c, w in zip(classes, weights, strict=True)}
+
+
 def fit_classifier(
     build_model: Callable[[], keras.Model],
     params: TrainingParams,
@@ -151,6 +159,7 @@ def fit_classifier(
         batch_size=params.batch_size,
         epochs=params.epochs,
         validation_data=validation,
+        class_weight=balanced_class_weights(y_train) if params.balanced_class_weights else None,
         verbose=verbose,  # 2: one line per epoch, readable in a stage log
         callbacks=[
             _EpochTimer(),
@@ -162,7 +171,7 @@ def fit_classifier(
                 monitor="val_accuracy",
                 mode="max",
                 patience=params.early_stopping_patience,
-                restore_best_weights=True,
+                restore_best_weights=params.restore_best_weights,
             ),
             keras.callbacks.CSVLogger(str(history_csv), append=True),
             *callbacks,
@@ -181,3 +190,19 @@ def fit_classifier(
     history["epoch"] = history["epoch"] + 1
     shutil.rmtree(backup_dir, ignore_errors=True)
     return model, history.reset_index(drop=True)
+
+
+def save_model(model: keras.Model, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return path
+
+
+def load_model(path: Path) -> keras.Model:
+    """A model saved by `save_model`; a missing or unreadable file is an error naming it."""
+    if not path.exists():
+        raise RedesError(f"{path} is missing; run `dvc repro` to train it")
+    try:
+        return keras.saving.load_model(path)
+    except (OSError, ValueError) as error:
+        raise RedesError(f"{path} is not a readable Keras model ({error}); delete it and run `dvc repro`") from None

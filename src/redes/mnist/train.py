@@ -9,7 +9,6 @@ import keras
 import pandas as pd
 
 from redes.config import MnistCnn, MnistMlp
-from redes.errors import RedesError
 from redes.mnist.data import MnistSplits
 from redes.mnist.models import build_model
 from redes.training import fit_classifier
@@ -36,15 +35,3 @@ def train(
         callbacks=callbacks,
         verbose=verbose,
     )
-
-
-def save_model(model: keras.Model, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
-    return path
-
-
-def load_model(path: Path) -> keras.Model:
-    if not path.exists():
-        raise RedesError(f"{path} is missing; run `dvc repro` to train it")
-    return keras.saving.load_model(path)

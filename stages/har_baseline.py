@@ -1,0 +1,36 @@
+"""Stage `har_baseline`: logistic regression on per-window statistics, fitted on the training subjects."""
+
+import joblib
+
+from redes import tracking
+from redes.files import write_json
+from redes.har.baseline import build_baseline, window_statistics
+from redes.har.data import load_windows
+from redes.provenance import data_hashes, run_tags
+from redes.runtime import run_stage, start_stage
+from redes.sources import SOURCES
+
+
+def main(argv: list[str]) -> None:
+    context = start_stage(keras_backend=False)
+    workspace, params = context.workspace, context.params
+    baseline_params = params.har.baseline
+    data_file = workspace.processed("har") / "har.npz"
+    windows = load_windows(data_file)
+    (source,) = SOURCES["hapt"]
+    data_sha256 = data_hashes([workspace.raw("hapt") / source.filename, data_file])
+    tags = run_tags(workspace.root, context.dvc_stage, context.dvc_exp_name, data_sha256)
+    features = window_statistics(windows.x["train"], baseline_params.spectrum_bins)
+    with tracking.start_run(context.store_root, "har", "baseline", tags, uri=context.tracking_uri) as run:
+        run.log_params({"har": {"baseline": baseline_params.model_dump()}, "data.features": features.shape[1]})
+        run.autolog_sklearn()  # the pipeline's params, training metrics and the fitted model
+        pipeline = build_baseline(baseline_params, params.base.seed).fit(features, windows.y["train"])
+        model_dir = workspace.models("har", "baseline")
+        model_dir.mkdir(parents=True, exist_ok=True)
+        joblib.dump(pipeline, model_dir / "model.joblib")
+        write_json(model_dir / "runs.json", {"experiment": "har", "run_ids": {str(params.base.seed): run.run_id}})
+    print(f"baseline: logistic regression on {features.shape[1]} statistics per window")
+
+
+if __name__ == "__main__":
+    run_stage(main)
