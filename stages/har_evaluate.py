@@ -20,8 +20,8 @@ from redes.har.evaluate import (
     summarize,
     summed_confusion,
 )
+from redes.har.train import load_har_model
 from redes.runtime import run_stage, start_stage
-from redes.training import load_model
 
 BASELINE = "baseline"
 
@@ -43,7 +43,7 @@ def main(argv: list[str]) -> None:
                 pipeline = joblib.load(model_dir / "model.joblib")
                 predictions = pipeline.predict(window_statistics(x_test, params.har.baseline.spectrum_bins))
             else:
-                model = load_model(model_dir / f"seed_{seed}" / "model.keras")
+                model = load_har_model(model_dir / f"seed_{seed}" / "model.keras")
                 predictions = np.argmax(model.predict(x_test, batch_size=1000, verbose=0), axis=1)
             evaluation = evaluate_predictions(y_test, predictions, subjects, classes)
             evaluations[int(seed)] = evaluation

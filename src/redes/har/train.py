@@ -21,7 +21,7 @@ from redes.files import read_csv, read_json, write_csv, write_json
 from redes.har.data import CHANNELS, HarWindows
 from redes.har.models import build_model
 from redes.seeding import seed_everything
-from redes.training import fit_classifier, save_model
+from redes.training import fit_classifier, load_model, save_model
 
 
 def train_seed(
@@ -77,3 +77,8 @@ def load_finished(folder: Path) -> FinishedSeed:
     return FinishedSeed(
         folder / "model.keras", read_csv(folder / "history.csv"), read_json(folder / "run.json")["run_id"]
     )
+
+
+def load_har_model(path: Path) -> keras.Model:
+    """A saved HAR model; importing this module registers its custom layers (redes.har.models) first."""
+    return load_model(path)
