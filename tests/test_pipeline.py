@@ -127,6 +127,14 @@ def test_har_models_trained_with_every_seed_and_evaluated(repo: Path) -> None:
     assert not (repo / "checkpoints/har").exists() or not list((repo / "checkpoints/har").iterdir())
 
 
+def test_every_training_curve_is_a_dvc_plot(repo: Path, environment: dict[str, str]) -> None:
+    shown = json.loads(run_command(["dvc", "plots", "show", "--json"], repo, environment).stdout)
+    assert not shown.get("errors"), shown.get("errors")
+    seeds = [tiny_params_dict()["base"]["seed"] + offset for offset in range(tiny_params_dict()["har"]["seeds"])]
+    expected = {f"reports/plots/har/{name}/seed_{seed}.csv" for name in HAR_MODELS for seed in seeds}
+    assert expected | {"mnist_accuracy", "mnist_loss"} <= set(shown["data"])
+
+
 def test_each_har_model_and_seed_is_an_mlflow_run(repo: Path) -> None:
     runs = {run.info.run_name: run for run in _runs(repo, "har")}
     params = tiny_params_dict()
@@ -155,6 +163,11 @@ def test_each_har_model_and_seed_is_an_mlflow_run(repo: Path) -> None:
     mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")
     pipeline = mlflow.sklearn.load_model(f"runs:/{baseline.info.run_id}/model")  # logged by sklearn autolog
     assert pipeline.predict(np.zeros((2, 9 * (11 + 4)))).shape == (2,)  # 9 channels x (11 statistics + 4 bins)
+    import redes.har.models  # noqa: F401  (registers the custom layers the logged nets use)
+
+    net = mlflow.pyfunc.load_model(f"runs:/{runs[f'lstm-seed{seeds[0]}'].info.run_id}/model")
+    probabilities = np.asarray(net.predict(np.zeros((3, 128, 9), dtype=np.float32)))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_report_is_self_contained(repo: Path) -> None:

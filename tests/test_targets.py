@@ -1,6 +1,6 @@
 """Slow: the full `dvc repro` on the real data reaches the issue's targets (run with `pytest -m slow`).
 
-Takes about 35 minutes on a 2-core CPU; never part of the default run.
+Takes about 25 minutes on a 2-core CPU; never part of the default run.
 """
 
 from __future__ import annotations

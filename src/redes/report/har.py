@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from redes.config import HAR_MODELS, Params, flatten
 from redes.files import read_csv, read_json
+from redes.har.data import ACTIVITY_NAMES
 from redes.paths import Workspace
 from redes.report.document import Figure, Section, Table, Text
 from redes.report.provenance import params_table, sources_table
@@ -57,7 +58,7 @@ def section(workspace: Workspace, params: Params) -> Section:
             for seed, result in metrics[name]["seeds"].items()
         ),
     )
-    classes = list(card["train"]["per_class"])
+    classes = [ACTIVITY_NAMES[activity] for activity in data.activities]
     data_card = Table(
         ("split", "subjects", "windows", *classes),
         tuple(
