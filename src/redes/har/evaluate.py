@@ -90,13 +90,13 @@ def per_subject_table(metrics: Mapping[str, dict]) -> pd.DataFrame:
 
 def per_subject_figure(table: pd.DataFrame, title: str) -> Figure:
     """`per_subject_table` as grouped bars: the subjects a model finds hard stand out."""
-    figure, axes = plt.subplots(figsize=(10, 4), layout="constrained")
+    figure, axes = plt.subplots(figsize=(10, 4.4), layout="constrained")
     table.mul(100).plot.bar(ax=axes, width=0.8, rot=0)  # table's columns are the models
     axes.set_xlabel("test subject")
     axes.set_ylabel("accuracy (%)")
     axes.set_ylim(max(0.0, table.min().min() * 100 - 10), 100)
     axes.grid(axis="y", alpha=0.3)
-    axes.legend(ncols=len(table.columns), loc="lower center", fontsize=8)
+    axes.legend(ncols=len(table.columns), loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=8)
     axes.set_title(title)
     return figure
 
