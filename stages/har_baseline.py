@@ -1,10 +1,8 @@
 """Stage `har_baseline`: logistic regression on per-window statistics, fitted on the training subjects."""
 
-import joblib
-
 from redes import tracking
 from redes.files import write_json
-from redes.har.baseline import build_baseline, window_statistics
+from redes.har.baseline import build_baseline, save_baseline, window_statistics
 from redes.har.data import load_windows
 from redes.provenance import data_hashes, run_tags
 from redes.runtime import run_stage, start_stage
@@ -26,8 +24,7 @@ def main(argv: list[str]) -> None:
         run.autolog_sklearn()  # the pipeline's params, training metrics and the fitted model
         pipeline = build_baseline(baseline_params, params.base.seed).fit(features, windows.y["train"])
         model_dir = workspace.models("har", "baseline")
-        model_dir.mkdir(parents=True, exist_ok=True)
-        joblib.dump(pipeline, model_dir / "model.joblib")
+        save_baseline(pipeline, model_dir / "model.joblib")
         write_json(model_dir / "runs.json", {"experiment": "har", "run_ids": {str(params.base.seed): run.run_id}})
     print(f"baseline: logistic regression on {features.shape[1]} statistics per window")
 

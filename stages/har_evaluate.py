@@ -4,13 +4,12 @@ Writes reports/metrics/har.json (mean ± std over seeds per model), the run ids,
 per-subject table and the figures, and adds each seed's test metrics to its MLflow run.
 """
 
-import joblib
 import numpy as np
 
 from redes import figures, tracking
 from redes.config import HAR_MODELS
 from redes.files import read_csv, read_json, write_csv, write_json
-from redes.har.baseline import window_statistics
+from redes.har.baseline import load_baseline, window_statistics
 from redes.har.data import load_windows
 from redes.har.evaluate import (
     evaluate_predictions,
@@ -40,7 +39,7 @@ def main(argv: list[str]) -> None:
         evaluations = {}
         for seed, run_id in runs.items():
             if name == BASELINE:
-                pipeline = joblib.load(model_dir / "model.joblib")
+                pipeline = load_baseline(model_dir / "model.joblib")
                 predictions = pipeline.predict(window_statistics(x_test, params.har.baseline.spectrum_bins))
             else:
                 model = load_har_model(model_dir / f"seed_{seed}" / "model.keras")

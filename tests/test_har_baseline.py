@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from redes.config import HarBaseline
-from redes.har.baseline import STATISTICS, build_baseline, feature_names, window_statistics
+from redes.errors import RedesError
+from redes.har.baseline import (
+    STATISTICS,
+    build_baseline,
+    feature_names,
+    load_baseline,
+    save_baseline,
+    window_statistics,
+)
 from redes.har.data import CHANNELS
 
 BINS = 8
@@ -52,3 +62,14 @@ def test_the_baseline_separates_windows_by_their_tone() -> None:
     features = window_statistics(windows, BINS)
     pipeline.fit(features[:200], labels[:200])
     assert pipeline.score(features[200:], labels[200:]) > 0.95
+
+
+def test_a_damaged_baseline_file_is_named(tmp_path: Path) -> None:
+    pipeline = build_baseline(HarBaseline(spectrum_bins=BINS, inverse_regularization=1.0, max_iterations=100), 0)
+    path = save_baseline(pipeline, tmp_path / "model.joblib")
+    assert load_baseline(path).get_params()["logisticregression__C"] == 1.0
+    path.write_bytes(path.read_bytes()[:20])
+    with pytest.raises(RedesError, match=r"model\.joblib is not a readable baseline"):
+        load_baseline(path)
+    with pytest.raises(RedesError, match=r"missing\.joblib is missing"):
+        load_baseline(tmp_path / "missing.joblib")

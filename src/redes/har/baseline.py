@@ -10,12 +10,16 @@ number to beat on exactly the same windows and split.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import joblib
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from redes.config import HarBaseline
+from redes.errors import RedesError
 
 PERCENTILES = (10, 25, 50, 75, 90)
 STATISTICS = ("mean", "std", "min", "max", *(f"p{q}" for q in PERCENTILES), "diff_abs_mean", "diff_std")
@@ -52,3 +56,21 @@ def build_baseline(params: HarBaseline, seed: int) -> Pipeline:
         StandardScaler(),
         LogisticRegression(C=params.inverse_regularization, max_iter=params.max_iterations, random_state=seed),
     )
+
+
+def save_baseline(pipeline: Pipeline, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(pipeline, path)
+    return path
+
+
+def load_baseline(path: Path) -> Pipeline:
+    """The fitted baseline; a missing or unreadable file is an error naming it."""
+    if not path.exists():
+        raise RedesError(f"{path} is missing; run `dvc repro har_baseline`")
+    try:
+        return joblib.load(path)
+    except Exception as error:  # joblib raises whatever unpickling a damaged file raises
+        raise RedesError(
+            f"{path} is not a readable baseline ({error}); delete it and run `dvc repro har_baseline`"
+        ) from None
