@@ -28,7 +28,7 @@ def tiny_params_dict() -> dict:
     tiny["mnist"]["cnn"].update(
         filters=[8, 16], dense_units=32, batch_norm=False, epochs=4, batch_size=32, checkpoint_every_batches=5
     )
-    tiny["har"]["seeds"] = 2
+    tiny["har"]["seeds"] = 1  # several seeds per stage: test_killed_har_training_skips_finished_seeds
     tiny["har"]["baseline"]["spectrum_bins"] = 4
     for name in ("simple_rnn", "lstm", "gru", "conv_lstm"):
         tiny["har"][name].update(units=[8], epochs=2, batch_size=16, checkpoint_every_batches=2)
