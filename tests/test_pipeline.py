@@ -284,23 +284,15 @@ def test_push_then_pull_into_a_fresh_clone(repo: Path, environment: dict[str, st
 
 
 def test_queued_experiments_land_in_the_main_store(repo: Path, environment: dict[str, str]) -> None:
+    """A queued `dvc exp` runs in a temporary copy; its MLflow run still lands in the repository's store."""
     before = {run.info.run_id for run in _mnist_runs(repo)}
-    for epochs in (1, 2):
-        run_command(
-            ["dvc", "exp", "run", "--queue", "-n", f"mlp-{epochs}-epochs", "-S", f"mnist.mlp.epochs={epochs}"],
-            repo,
-            environment,
-        )
+    run_command(["dvc", "exp", "run", "--queue", "-n", "mlp-1-epochs", "-S", "mnist.mlp.epochs=1"], repo, environment)
     run_command(["dvc", "exp", "run", "--run-all", "-j", "1"], repo, environment, timeout=900)
-    new = [run for run in _mnist_runs(repo) if run.info.run_id not in before]
-    assert sorted(run.data.tags.get("dvc.exp_name", "") for run in new) == ["mlp-1-epochs", "mlp-2-epochs"]
-    assert {run.info.run_name for run in new} == {"mlp"}
-    for run in new:
-        epochs = run.data.tags["dvc.exp_name"].split("-")[1]
-        assert run.data.params["mnist.mlp.epochs"] == epochs
-        assert "test.test_accuracy" in run.data.metrics  # the evaluate stage of the temporary copy found the run
-    shown = run_command(["dvc", "exp", "show", "--json"], repo, environment).stdout
-    assert "mlp-1-epochs" in shown and "mlp-2-epochs" in shown
+    (new,) = [run for run in _mnist_runs(repo) if run.info.run_id not in before]
+    assert new.data.tags.get("dvc.exp_name") == "mlp-1-epochs" and new.info.run_name == "mlp"
+    assert new.data.params["mnist.mlp.epochs"] == "1"
+    assert "test.test_accuracy" in new.data.metrics  # the evaluate stage of the temporary copy found the run
+    assert "mlp-1-epochs" in run_command(["dvc", "exp", "show", "--json"], repo, environment).stdout
 
 
 def _kill_after_three_epochs(command: list[str], root: Path, environment: dict[str, str], history_glob: str) -> None:
