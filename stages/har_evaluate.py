@@ -15,7 +15,6 @@ from redes.har.evaluate import (
     evaluate_predictions,
     per_subject_figure,
     per_subject_table,
-    seed_curves_figure,
     summarize,
     summed_confusion,
 )
@@ -71,9 +70,9 @@ def main(argv: list[str]) -> None:
             figures_dir / f"{name}_confusion.png",
         )
         if name != BASELINE:
-            histories = {int(seed): read_csv(workspace.plots("har") / name / f"seed_{seed}.csv") for seed in runs}
+            histories = {f"seed {seed}": read_csv(workspace.plots("har") / name / f"seed_{seed}.csv") for seed in runs}
             figures.save(
-                seed_curves_figure(histories, f"HAR {name}: training curves"),
+                figures.training_curves_figure(histories, f"HAR {name}: training curves, every seed"),
                 figures_dir / f"{name}_training_curves.png",
             )
     per_subject = per_subject_table(metrics)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -36,16 +36,27 @@ def confusion_matrix_figure(
     return figure
 
 
-def training_curves_figure(history: pd.DataFrame, title: str) -> Figure:
-    """Loss and accuracy per epoch, training against validation."""
+def training_curves_figure(histories: pd.DataFrame | Mapping[str, pd.DataFrame], title: str) -> Figure:
+    """Loss and accuracy per epoch, training against validation; several runs (e.g. seeds) by name, overlaid."""
+    runs = {"": histories} if isinstance(histories, pd.DataFrame) else dict(histories)
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    for index, (name, history) in enumerate(runs.items()):
+        prefix = f"{name} " if name else ""
+        for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
+            # A colour pair per run: C0/C1 for the first, C2/C3 for the second, ...
+            axes.plot(history["epoch"], history[metric], marker=".", color=f"C{2 * index}", label=f"{prefix}training")
+            axes.plot(
+                history["epoch"],
+                history[f"val_{metric}"],
+                marker=".",
+                color=f"C{2 * index + 1}",
+                label=f"{prefix}validation",
+            )
     for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
-        axes.plot(history["epoch"], history[metric], marker=".", label="training")
-        axes.plot(history["epoch"], history[f"val_{metric}"], marker=".", label="validation")
         axes.set_xlabel("epoch")
         axes.set_ylabel(metric)
         axes.grid(alpha=0.3)
-        axes.legend()
+        axes.legend(fontsize=8 if len(runs) > 1 else None)
     loss_axes.set_yscale("log")
     figure.suptitle(title)
     return figure

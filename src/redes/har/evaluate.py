@@ -99,21 +99,3 @@ def per_subject_figure(table: pd.DataFrame, title: str) -> Figure:
     axes.legend(ncols=len(table.columns), loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=8)
     axes.set_title(title)
     return figure
-
-
-def seed_curves_figure(histories: Mapping[int, pd.DataFrame], title: str) -> Figure:
-    """Training and validation accuracy per epoch of every seed of one model."""
-    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
-    for index, (seed, history) in enumerate(histories.items()):
-        color = f"C{index}"
-        for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
-            axes.plot(history["epoch"], history[metric], color=color, alpha=0.5, label=f"seed {seed} training")
-            axes.plot(history["epoch"], history[f"val_{metric}"], color=color, label=f"seed {seed} validation")
-    for axes, metric in ((loss_axes, "loss"), (accuracy_axes, "accuracy")):
-        axes.set_xlabel("epoch")
-        axes.set_ylabel(metric)
-        axes.grid(alpha=0.3)
-    loss_axes.set_yscale("log")
-    accuracy_axes.legend(fontsize=7)
-    figure.suptitle(title)
-    return figure
