@@ -36,6 +36,7 @@ test: setup
 benchmark: setup
 	$(UV) run --no-sync python benchmarks/mnist.py
 	$(UV) run --no-sync python benchmarks/har.py
+	$(UV) run --no-sync python benchmarks/pinn.py
 
 mlflow-ui: setup
 	$(UV) run --no-sync mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts

@@ -38,6 +38,14 @@ def tiny_params_dict() -> dict:
     tiny["foundations"]["gan"].update(
         generator_steps=1000, batch_size=128, learning_rate=0.001, max_wasserstein_ratio=0.5
     )
+    tiny["pinn"]["reference"].update(x_points=64, t_points=20)  # the synthetic burgers_shock.mat's grid
+    tiny["pinn"]["forward"].update(initial_boundary_points=20, collocation_points=200)
+    tiny["pinn"]["inverse"]["data_points"] = 200
+    for case in ("forward", "inverse"):
+        tiny["pinn"][case]["network"].update(layers=3, width=8)
+        tiny["pinn"][case]["optimization"].update(
+            adam_steps=20, quasi_newton_steps=20, record_every=5, checkpoint_every=5, jit_compile=False
+        )
     return tiny
 
 

@@ -7,10 +7,12 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import scipy.io
 
 from redes.fetch import sha256_of
 from redes.mnist.data import FILES
 from redes.mnist.idx import write_idx
+from redes.pinn.reference import MAT_VISCOSITY, BurgersProblem, cole_hopf, evaluation_grid
 
 
 def digit_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -57,6 +59,8 @@ def write_mirror(mirror: Path) -> Path:
     catalog = write_mnist(mirror / "mnist")
     hapt = write_hapt_zip(mirror / "hapt" / "HAPT_Data_Set_RawData.zip", "HAPT Data Set/", HAPT_SUBJECTS, HAPT_SAMPLES)
     catalog["hapt"] = {hapt.name: {"sha256": sha256_of(hapt), "size": hapt.stat().st_size}}
+    burgers = write_burgers_mat(mirror / "pinn" / "burgers_shock.mat", x_points=64, t_points=20)
+    catalog["pinn"] = {burgers.name: {"sha256": sha256_of(burgers), "size": burgers.stat().st_size}}
     catalog_path = mirror / "catalog.json"
     catalog_path.write_text(json.dumps(catalog))
     return catalog_path
@@ -94,4 +98,13 @@ def write_hapt_zip(path: Path, folder: str, subjects: dict[int, int], samples: i
             archive.writestr(
                 f"{folder}RawData/{member}", "\n".join(" ".join(f"{v:.9f}" for v in row) for row in values)
             )
+    return path
+
+
+def write_burgers_mat(path: Path, x_points: int, t_points: int) -> Path:
+    """A burgers_shock.mat of the published problem on a coarser grid (x, t, usol as MATLAB v5)."""
+    problem = BurgersProblem(MAT_VISCOSITY, 1.0, 1, -1.0, 1.0, 0.0, 1.0)
+    x, t = evaluation_grid(problem, x_points, t_points)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scipy.io.savemat(path, {"x": x[:, None], "t": t[:, None], "usol": cole_hopf(problem, x, t, 100).u})
     return path

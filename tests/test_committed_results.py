@@ -31,6 +31,8 @@ def _locked_outputs() -> dict[str, str]:
         "reports/runs/mnist.json",
         "reports/metrics/har.json",
         "reports/runs/har.json",
+        "reports/metrics/pinn.json",
+        "reports/runs/pinn.json",
         "reports/summary.md",
     ],
 )
@@ -70,6 +72,22 @@ def test_readme_quotes_the_har_results() -> None:
         entry = metrics[model]
         assert f"{entry['test_accuracy_mean']:.2%} ± {entry['test_accuracy_std']:.2%}" in row, model
         assert f"{entry['macro_f1_mean']:.4f}" in row, model
+
+
+def test_readme_quotes_the_pinn_results() -> None:
+    metrics = json.loads((REPO_ROOT / "reports/metrics/pinn.json").read_text())
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = re.search(r"<!-- pinn:start -->(.*)<!-- pinn:end -->", readme, re.DOTALL)
+    assert block is not None, "README has no PINN results block"
+    text = block.group(1)
+    forward = metrics["forward"]
+    assert f"relative L2 **{forward['rel_l2']:.2e}** after {forward['train_seconds']:.0f} s" in text
+    for case, label in (("clean", "clean data"), ("noisy", "1 % noise")):
+        entry = metrics["inverse"][case]
+        row = next(line for line in text.splitlines() if line.startswith(f"| inverse, {label} "))
+        assert f"λ₁ = {entry['lambda1']:.5f} ({entry['lambda1_rel_error']:.3%})" in row, case
+        assert f"λ₂ = {entry['lambda2']:.6f} ({entry['lambda2_rel_error']:.3%})" in row, case
+    assert f"{metrics['reference']['cole_hopf_max_abs_diff']:.1e}" in text
 
 
 @pytest.mark.parametrize("project", ["mnist", "har"])

@@ -93,3 +93,42 @@ def test_flatten_names_params_like_dvc() -> None:
         "mnist.cnn.filters": [32, 64],
         "base.seed": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"equation": {"viscosity": 0.0}}, r"pinn\.equation\.viscosity: .*greater than 0"),
+        ({"equation": {"viscosity": -0.01}}, r"pinn\.equation\.viscosity: .*greater than 0"),
+        ({"equation": {"x_min": 1.0}}, r"pinn\.equation: .*domain is empty: x_min 1\.0 must be below x_max 1\.0"),
+        ({"equation": {"t_max": -0.5}}, r"pinn\.equation: .*domain is empty: t_min 0\.0 must be below t_max -0\.5"),
+        ({"equation": {"x_max": 0.7}}, r"pinn\.equation: .*x_max 0\.7: .*not 0 there"),
+        ({"equation": {"amplitude": 0.0}}, r"pinn\.equation: .*amplitude 0"),
+        ({"forward": {"collocation_points": 0}}, r"pinn\.forward\.collocation_points: .*greater than 0"),
+        ({"inverse": {"data_points": 0}}, r"pinn\.inverse\.data_points: .*greater than 0"),
+        ({"forward": {"network": {"dtype": "float16"}}}, r"pinn\.forward\.network\.dtype: .*float32.*float64"),
+        ({"inverse": {"optimization": {"quasi_newton": "newton"}}}, r"pinn\.inverse\.optimization\.quasi_newton"),
+        ({"reference": {"quadrature_points": 1000}}, r"pinn\.reference\.quadrature_points: .*less than or equal"),
+    ],
+)
+def test_ill_posed_pinn_params_are_rejected_with_the_key(changes: dict, expected: str) -> None:
+    raw = tiny_params_dict()
+
+    def merge(into: dict, change: dict) -> None:
+        for key, value in change.items():
+            if isinstance(value, dict):
+                merge(into[key], value)
+            else:
+                into[key] = value
+
+    merge(raw["pinn"], changes)
+    with pytest.raises(ParamsError, match=expected):
+        validate_params(raw)
+
+
+def test_pinn_cases_read_their_sections() -> None:
+    pinn = load_params(REPO_ROOT / "params.yaml").pinn
+    assert pinn.case("forward") is pinn.forward and pinn.case("inverse_noisy") is pinn.inverse
+    assert (pinn.noise("inverse_clean"), pinn.noise("inverse_noisy")) == (0.0, 0.01)
+    with pytest.raises(ValueError, match="unknown PINN case 'inverse'"):
+        pinn.case("inverse")

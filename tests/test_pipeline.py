@@ -39,6 +39,11 @@ HAR_FIGURES = (
     "baseline_confusion.png",
     "per_subject.png",
 )
+PINN_CASES = ("forward", "inverse_clean", "inverse_noisy")
+PINN_FIGURES = (
+    *(f"{case}_{kind}.png" for case in PINN_CASES for kind in ("field", "slices", "loss")),
+    "inverse_lambdas.png",
+)
 MNIST_FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -132,7 +137,39 @@ def test_every_training_curve_is_a_dvc_plot(repo: Path, environment: dict[str, s
     assert not shown.get("errors"), shown.get("errors")
     seeds = [tiny_params_dict()["base"]["seed"] + offset for offset in range(tiny_params_dict()["har"]["seeds"])]
     expected = {f"reports/plots/har/{name}/seed_{seed}.csv" for name in HAR_MODELS for seed in seeds}
-    assert expected | {"mnist_accuracy", "mnist_loss"} <= set(shown["data"])
+    expected |= {f"reports/plots/pinn/{case}.csv" for case in PINN_CASES}
+    expected |= {"mnist_accuracy", "mnist_loss", "pinn_forward_loss_terms", "pinn_inverse_loss_terms"}
+    assert expected <= set(shown["data"])
+
+
+def test_pinn_is_scored_against_the_reference_and_tracked(repo: Path) -> None:
+    """Synthetic burgers_shock.mat → reference → three trainings → evaluation, each training an MLflow run."""
+    card = json.loads((repo / "data/processed/pinn/card.json").read_text())
+    assert card["scored_against"] == "burgers_shock.mat" and card["grid"] == {"x_points": 64, "t_points": 20}
+    metrics = json.loads((repo / "reports/metrics/pinn.json").read_text())
+    assert metrics["reference"]["cole_hopf_max_abs_diff"] < 1e-9  # the fixture is Cole-Hopf with other nodes
+    assert 0.0 < metrics["forward"]["rel_l2"] < 1.5 and metrics["forward"]["train_seconds"] > 0
+    assert set(metrics["inverse"]) == {"clean", "noisy"}
+    for result in metrics["inverse"].values():
+        assert result["lambda1_rel_error"] == pytest.approx(abs(result["lambda1"] - 1.0))
+        assert result["lambda2"] != 0.0  # moved from its start
+    assert sorted(path.name for path in (repo / "reports/figures/pinn").iterdir()) == sorted(PINN_FIGURES)
+    run_ids = json.loads((repo / "reports/runs/pinn.json").read_text())
+    runs = {run.info.run_name: run for run in _runs(repo, "pinn")}
+    assert set(runs) == set(PINN_CASES) and {run.info.run_id for run in runs.values()} == set(run_ids.values())
+    client = _client(repo)
+    for case, run in runs.items():
+        history = pd.read_csv(repo / f"models/pinn/{case}/history.csv")
+        assert list(history["iteration"]) == [0, 5, 10, 15, 20, 25, 30, 35, 40]  # 20 Adam, then 20 BFGS steps
+        plot = pd.read_csv(repo / f"reports/plots/pinn/{case}.csv")
+        assert {"iteration", "log10_loss", "log10_residual", "log10_rel_l2"} <= set(plot.columns)
+        logged = client.get_metric_history(run.info.run_id, "residual")
+        assert [m.step for m in logged] == list(history["iteration"])
+        assert "evaluation.rel_l2" in run.data.metrics and "data.sha256.reference.npz" in run.data.tags
+        section = "forward" if case == "forward" else "inverse"
+        assert run.data.params[f"pinn.{section}.network.layers"] == "3"
+    assert runs["inverse_noisy"].data.params["noise"] == "0.01"
+    assert not (repo / "checkpoints/pinn").exists() or not list((repo / "checkpoints/pinn").iterdir())
 
 
 def test_each_har_model_and_seed_is_an_mlflow_run(repo: Path) -> None:
@@ -172,7 +209,8 @@ def test_each_har_model_and_seed_is_an_mlflow_run(repo: Path) -> None:
 
 def test_report_is_self_contained(repo: Path) -> None:
     html = (repo / "reports/report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == 6 + len(FOUNDATIONS_FIGURES) + len(HAR_FIGURES)
+    figures = 6 + len(FOUNDATIONS_FIGURES) + len(HAR_FIGURES) + len(PINN_FIGURES)
+    assert html.count('src="data:image/png;base64,') == figures
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from a network
     summary = (repo / "reports/summary.md").read_text()
     run_ids = json.loads((repo / "reports/runs/mnist.json").read_text())
@@ -186,6 +224,9 @@ def test_report_is_self_contained(repo: Path) -> None:
     har_run_ids = json.loads((repo / "reports/runs/har.json").read_text())
     assert all(run_id in summary for runs in har_run_ids.values() for run_id in runs.values())
     assert "| validation | 7 |" in summary  # the HAR data card: validation subjects and their windows
+    pinn_run_ids = json.loads((repo / "reports/runs/pinn.json").read_text())
+    assert all(run_id in summary for run_id in pinn_run_ids.values())
+    assert "published solution `burgers_shock.mat`" in summary
 
 
 def test_every_model_is_an_mlflow_run_with_its_provenance(repo: Path, environment: dict[str, str]) -> None:

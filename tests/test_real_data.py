@@ -16,6 +16,7 @@ from redes.config import load_params
 from redes.fetch import fetch_all
 from redes.har.data import prepare as prepare_har
 from redes.mnist.data import prepare
+from redes.pinn.reference import load_published, problem_from_params, scoring_reference
 from redes.sources import dataset_sources
 
 MIRROR = os.environ.get("REDES_DATA_MIRROR")
@@ -50,3 +51,14 @@ def test_hapt_verifies_and_yields_the_uci_har_windows(tmp_path: Path) -> None:
         "laying": 545,
     }
     assert windows.x["train"].shape[1:] == (128, 9)
+
+
+def test_burgers_reference_verifies_and_cole_hopf_reproduces_it(tmp_path: Path) -> None:
+    (path,) = fetch_all(dataset_sources("pinn"), tmp_path / "pinn", MIRROR)
+    published = load_published(path)
+    assert published.u.shape == (256, 100)
+    params = load_params(REPO_ROOT / "params.yaml").pinn
+    solution, card = scoring_reference(problem_from_params(params.equation), published, params.reference)
+    # Two independent computations of the same exact solution: agreement to ~1e-10 (the shock is steep).
+    assert card["cole_hopf_max_abs_diff"] < 1e-9
+    assert card["scored_against"] == "burgers_shock.mat" and solution is published

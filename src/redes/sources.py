@@ -72,6 +72,16 @@ SOURCES: dict[str, tuple[Source, ...]] = {
         ),
         _mnist("t10k-labels-idx1-ubyte.gz", 4542, "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
     ),
+    # The reference solution published with Raissi, Perdikaris, Karniadakis (J. Comput. Phys. 2019).
+    "pinn": (
+        Source(
+            "pinn",
+            "burgers_shock.mat",
+            207944,
+            "f4d11e6798b8d29b6829984952b04adcc470d9bf70dd7e56c7985cd8e316c4bf",
+            ("https://raw.githubusercontent.com/maziarraissi/PINNs/master/appendix/Data/burgers_shock.mat",),
+        ),
+    ),
 }
 
 

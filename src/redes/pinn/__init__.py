@@ -1,0 +1,1 @@
+"""Physics-informed neural network for Burgers' equation: reference solutions, sampling, physics, training, evaluation."""
