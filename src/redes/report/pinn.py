@@ -40,8 +40,8 @@ def section(workspace: Workspace, params: Params) -> Section:
                 (
                     CASE_TITLES[f"inverse_{name}"],
                     f"{result['rel_l2']:.2e}",
-                    f"{result['lambda1']:.5f} ({result['lambda1_rel_error']:.3%})",
-                    f"{result['lambda2']:.6f} ({result['lambda2_rel_error']:.3%})",
+                    f"{result['lambda1']:.5f} ({100 * result['lambda1_rel_error']:.2g} %)",
+                    f"{result['lambda2']:.6f} ({100 * result['lambda2_rel_error']:.2g} %)",
                     f"{result['train_seconds']:.0f}",
                     f"`{run_ids[f'inverse_{name}']}`",
                 )
