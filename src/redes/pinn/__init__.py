@@ -1,1 +1,1 @@
-"""Physics-informed neural network for Burgers' equation: reference solutions, sampling, physics, training, evaluation."""
+"""Course project 3: a physics-informed neural network that solves Burgers' equation and identifies its coefficients."""
