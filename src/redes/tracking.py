@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-import mlflow.keras
 import mlflow.sklearn
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
@@ -79,6 +78,8 @@ class Run:
         `requirements` (package: version) are written as given: MLflow's own inference
         of them loads the model again in a subprocess, which costs seconds per model.
         """
+        import mlflow.keras  # here, not at the top: it imports TensorFlow (~10 s), which the baseline never needs
+
         signature = infer_signature(example_inputs, model.predict(example_inputs, verbose=0))
         mlflow.keras.log_model(
             model,
@@ -93,6 +94,8 @@ class Run:
 
     def keras_callback(self) -> Any:
         """Logs the model summary, optimizer config and each epoch's metrics while `fit` runs."""
+        import mlflow.keras
+
         return mlflow.keras.MlflowCallback()
 
 
