@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import keras
@@ -84,6 +85,24 @@ def test_a_backup_cut_short_is_not_fatal(tiny_params: Params, synthetic_splits: 
     )
     assert seen.epochs == [0, 1, 2]
     assert list(history["epoch"]) == [1, 2, 3]
+
+
+def test_a_backup_killed_while_writing_its_epoch_falls_back_to_the_previous_one(
+    tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
+) -> None:
+    params = tiny_params.mnist.mlp.model_copy(update={"epochs": 4, "checkpoint_every_batches": 4})
+    backup = tmp_path / "b"
+    seed_everything(0, True)
+    with pytest.raises(KeyboardInterrupt):
+        train("mlp", params, synthetic_splits, backup_dir=backup, callbacks=[_Interrupt(epoch=2, batch=9)], verbose=0)
+    state = backup / "state"
+    previous_epoch = json.loads((state / "training_metadata.json.bkp").read_text())["epoch"]
+    (state / "training_metadata.json").write_text("")  # what a kill between open() and write() leaves
+    seen = _EpochsSeen()
+    seed_everything(0, True)
+    _, history = train("mlp", params, synthetic_splits, backup_dir=backup, callbacks=[seen], verbose=0)
+    assert seen.epochs == list(range(previous_epoch, 4))
+    assert list(history["epoch"]) == [1, 2, 3, 4]
 
 
 def test_backup_of_other_settings_is_not_restored(tmp_path: Path) -> None:

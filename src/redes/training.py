@@ -46,18 +46,32 @@ class _EpochTimer(keras.callbacks.Callback):
 class _ResumableBackup(keras.callbacks.BackupAndRestore):
     """Keras' BackupAndRestore keeping the previous backup too (`double_checkpoint`).
 
-    A process killed while writing a backup leaves a corrupt file; Keras then falls
-    back to the previous one. Killed while writing the very first one, there is
-    nothing to fall back to, and training starts over instead of failing.
+    A process killed while writing a backup leaves a corrupt file: Keras falls back
+    to the previous backup when the weights are unreadable, and so does this class
+    when the epoch file (`training_metadata.json`) is. Killed while writing the very
+    first backup, there is nothing to fall back to, and training starts over instead
+    of failing.
     """
 
     def __init__(self, backup_dir: Path, save_freq: int) -> None:
         super().__init__(str(backup_dir), save_freq=save_freq, double_checkpoint=True)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        metadata, weights = Path(self._training_metadata_path), Path(self._weights_path)
+        previous_metadata, previous_weights = Path(self._prev_training_metadata_path), Path(self._prev_weights_path)
+        try:
+            if metadata.exists():
+                json.loads(metadata.read_text())
+        except ValueError:
+            if previous_metadata.exists() and previous_weights.exists():
+                shutil.copyfile(previous_weights, weights)
+                shutil.copyfile(previous_metadata, metadata)
+            else:
+                metadata.unlink()  # the weights alone cannot say their epoch: start over below
+                weights.unlink(missing_ok=True)
         try:
             super().on_train_begin(logs)
-        except OSError as error:
+        except (OSError, json.JSONDecodeError) as error:
             print(f"backup in {self.backup_dir} is unreadable ({error}); training starts over")
             shutil.rmtree(self.backup_dir, ignore_errors=True)
 
