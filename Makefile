@@ -20,8 +20,10 @@ $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on the course's CI machines) every
+# stage would otherwise compile TensorFlow's sources again: 16 s instead of 5 s to import it here.
 $(STAMP): $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen --python $(PYTHON) $(addprefix --extra ,$(EXTRAS))
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON) $(addprefix --extra ,$(EXTRAS))
 	rm -f .venv/.synced-*
 	touch $@
 
