@@ -35,7 +35,9 @@ repro: setup
 test: setup
 	$(UV) run --no-sync pytest
 
+# DeepXDE, the third column of benchmarks/pinn.py, comes with the `benchmark` dependency group.
 benchmark: setup
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON) $(addprefix --extra ,$(EXTRAS)) --group benchmark
 	$(UV) run --no-sync python benchmarks/mnist.py
 	$(UV) run --no-sync python benchmarks/har.py
 	$(UV) run --no-sync python benchmarks/pinn.py

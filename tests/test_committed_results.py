@@ -119,5 +119,5 @@ def test_readme_quotes_the_pinn_benchmark() -> None:
         re.DOTALL,
     )
     assert block is not None, "README has no PINN benchmark block"
-    for recipe in ("reference", "ours"):
+    for recipe in ("reference", "ours", "deepxde"):
         assert f"| {results[recipe]['rel_l2']:.2e} | {results[recipe]['train_seconds']:.0f} s |" in block.group(1)

@@ -1,0 +1,137 @@
+"""DeepXDE's column of benchmarks/pinn.py: the same problem, network, points and float64, trained by DeepXDE.
+
+DeepXDE (TensorFlow backend, as shipped: no XLA on a CPU) with its Burgers demo's
+recipe, Adam at the demo's learning rate then DeepXDE's L-BFGS (TensorFlow Probability's,
+DeepXDE's options), given `pinn.forward`'s budget: its Adam steps, then as many L-BFGS
+iterations as our quasi-Newton steps. The loss is ours term for term: the mean squared
+residual at our collocation points plus the initial and the boundary terms, each a
+`PointSetBC` on our N_u points; the network is ours too (inputs scaled to [−1, 1]²).
+DeepXDE's L-BFGS runs as one TensorFlow graph, so its error is known when it ends.
+
+benchmarks/pinn.py runs this in its own process (DeepXDE fixes its backend and float
+type when imported) with DDE_BACKEND=tensorflow:
+
+    python benchmarks/pinn_deepxde.py RESULT.json
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from redes.config import load_params
+from redes.errors import RedesError
+from redes.files import write_json
+from redes.paths import Workspace
+from redes.pinn.reference import load_solution, problem_from_params, relative_l2
+from redes.pinn.sampling import forward_points
+
+DEMO_LEARNING_RATE = 1e-3  # examples/pinn_forward/Burgers.py
+
+
+class _ErrorCurve:
+    """DeepXDE callback: the error on the reference grid every `every` Adam steps, scoring time excluded."""
+
+    def __init__(self, model, grid: np.ndarray, u_reference: np.ndarray, every: int) -> None:
+        self.model, self.grid, self.u_reference, self.every = model, grid, u_reference, every
+        self.rows: list[dict] = []
+        self.scoring_seconds = 0.0
+        self.started = time.perf_counter()
+
+    def record(self, iteration: int) -> None:
+        seconds = time.perf_counter() - self.started - self.scoring_seconds
+        scoring_started = time.perf_counter()
+        error = relative_l2(self.model.predict(self.grid).ravel(), self.u_reference)
+        loss = float(np.sum(self.model.train_state.loss_train))
+        self.rows.append({"iteration": iteration, "seconds": seconds, "loss": loss, "rel_l2": error})
+        print(f"  deepxde: step {iteration}, {seconds:7.1f} s, loss {loss:.3e}, relative L2 {error:.3e}", flush=True)
+        self.scoring_seconds += time.perf_counter() - scoring_started
+
+
+def main(argv: list[str]) -> None:
+    (out,) = argv
+    if os.environ.get("DDE_BACKEND") != "tensorflow":
+        raise RedesError("run with DDE_BACKEND=tensorflow (benchmarks/pinn.py does)")
+    try:
+        import deepxde as dde
+    except ImportError:
+        raise RedesError(
+            "DeepXDE is not installed: it is in the `benchmark` dependency group, which `make benchmark` installs"
+        ) from None
+    import tensorflow as tf
+
+    workspace = Workspace(Path.cwd())
+    params = load_params(workspace.params_file)
+    problem = problem_from_params(params.pinn.equation)
+    reference = load_solution(workspace.processed("pinn") / "reference.npz")
+    recipe = params.pinn.forward
+    network, optimization, seed = recipe.network, recipe.optimization, params.base.seed
+    dde.config.set_default_float(network.dtype)
+    dde.config.set_random_seed(seed)
+    points = forward_points(problem, reference, recipe.initial_boundary_points, recipe.collocation_points, seed)
+
+    viscosity = problem.viscosity
+
+    def burgers(inputs, u):  # inputs are (t, x), our column order
+        u_t = dde.grad.jacobian(u, inputs, i=0, j=0)
+        u_x = dde.grad.jacobian(u, inputs, i=0, j=1)
+        u_xx = dde.grad.hessian(u, inputs, i=1, j=1)
+        return u_t + u * u_x - viscosity * u_xx
+
+    lower = np.array([problem.t_min, problem.x_min])
+    upper = np.array([problem.t_max, problem.x_max])
+    conditions = [
+        dde.icbc.PointSetBC(points.initial, points.initial_u.reshape(-1, 1)),
+        dde.icbc.PointSetBC(points.boundary, points.boundary_u.reshape(-1, 1)),
+    ]
+    data = dde.data.PDE(
+        dde.geometry.Rectangle(lower, upper),
+        burgers,
+        conditions,
+        num_domain=0,
+        num_boundary=0,
+        anchors=points.collocation,
+    )
+    net = dde.nn.FNN([2] + [network.width] * (network.layers - 1) + [1], network.activation, "Glorot normal")
+    centre, half_width = (lower + upper) / 2, (upper - lower) / 2
+    net.apply_feature_transform(lambda inputs: (inputs - centre) / half_width)
+    model = dde.Model(data, net)
+    grid, u_reference = reference.points()
+    curve = _ErrorCurve(model, grid, u_reference, optimization.record_every)
+
+    class Recorder(dde.callbacks.Callback):
+        def on_epoch_end(self) -> None:
+            step = model.train_state.step
+            if step % optimization.record_every == 0:
+                curve.record(step)
+
+    model.compile("adam", lr=DEMO_LEARNING_RATE)
+    curve.started = time.perf_counter()
+    model.train(
+        iterations=optimization.adam_steps,
+        display_every=optimization.record_every,
+        callbacks=[Recorder()],
+        verbose=0,
+    )
+    dde.optimizers.set_LBFGS_options(maxiter=optimization.quasi_newton_steps)
+    model.compile("L-BFGS")
+    model.train(verbose=0)
+    curve.record(int(model.train_state.step))
+    last = curve.rows[-1]
+    write_json(
+        Path(out),
+        {
+            "rows": curve.rows,
+            "train_seconds": last["seconds"],
+            "lbfgs_iterations": int(model.train_state.step) - optimization.adam_steps,
+            "versions": {"deepxde": dde.__version__, "tensorflow": tf.__version__},
+        },
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
