@@ -9,12 +9,12 @@ trained as `dvc repro` does. Both record the relative L2 error on the 256 x 100 
 Third column: DeepXDE on the same network, points and loss with its own optimisers
 (benchmarks/pinn_deepxde.py, in a process of its own). Needs `dvc repro pinn_reference` first.
 
-    uv run python benchmarks/pinn.py   # or: make benchmark
+    uv run python benchmarks/pinn.py                  # all three, or: make benchmark
+    uv run python benchmarks/pinn.py reference ours   # rerun some, keep the others' results
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -26,7 +26,7 @@ from scoring import ratio
 
 from redes.config import load_params
 from redes.errors import RedesError
-from redes.files import write_json
+from redes.files import read_json, write_json
 from redes.paths import Workspace
 from redes.pinn.evaluate import time_to_error
 from redes.pinn.reference import load_solution, problem_from_params
@@ -61,13 +61,20 @@ def deepxde(root: Path) -> dict:
         )
         if completed.returncode != 0:
             raise RedesError(f"{script.name} failed (exit {completed.returncode}); its output is above")
-        result = json.loads(out.read_text())
+        result = read_json(out)
     history = pd.DataFrame(result["rows"])
     summary = summarise(history, result["train_seconds"], f"{result['lbfgs_iterations']} L-BFGS iterations")
     return {**summary, "versions": result["versions"]}
 
 
-def main() -> None:
+RECIPES = ("deepxde", "reference", "ours")  # DeepXDE first: a missing package fails before the hour of the others
+
+
+def main(argv: list[str]) -> None:
+    """Run the recipes named in argv (all by default); the others' results stay as they are in pinn.json."""
+    names = argv or list(RECIPES)
+    if unknown := sorted(set(names) - set(RECIPES)):
+        raise RedesError(f"unknown recipe {', '.join(unknown)}; expected some of {', '.join(RECIPES)}")
     workspace = Workspace(Path.cwd())
     params = load_params(workspace.params_file)
     problem = problem_from_params(params.pinn.equation)
@@ -80,38 +87,41 @@ def main() -> None:
             )
         }
     )
-    # DeepXDE first: a missing package fails the benchmark before the hour of the other two
-    print("deepxde: its Burgers demo's Adam then L-BFGS, on our network, points and loss", flush=True)
-    results = {"deepxde": deepxde(workspace.root)}
-    for name, recipe, limit in (("reference", paper, REFERENCE_SECONDS), ("ours", ours, float("inf"))):
-        optimization = recipe.optimization
-        print(
-            f"{name}: {optimization.adam_steps} Adam steps, then up to {optimization.quasi_newton_steps} "
-            f"{optimization.quasi_newton} steps ({recipe.network.dtype})",
-            flush=True,
-        )
-        seed_everything(params.base.seed, params.base.deterministic)
-        with tempfile.TemporaryDirectory() as checkpoints:
-            trained = train_forward(
-                problem, reference, recipe, params.base.seed, checkpoint_dir=Path(checkpoints), time_limit=limit
+    out = workspace.root / "reports" / "benchmarks" / "pinn.json"
+    results = read_json(out) if argv and out.exists() else {}
+    results.update(recipes={"reference": paper.model_dump(), "ours": ours.model_dump()}, machine=machine())
+    for name in names:
+        if name == "deepxde":
+            print("deepxde: its Burgers demo's Adam then L-BFGS, on our network, points and loss", flush=True)
+            results[name] = deepxde(workspace.root)
+        else:
+            recipe, limit = (paper, REFERENCE_SECONDS) if name == "reference" else (ours, float("inf"))
+            optimization = recipe.optimization
+            print(
+                f"{name}: {optimization.adam_steps} Adam steps, then up to {optimization.quasi_newton_steps} "
+                f"{optimization.quasi_newton} steps ({recipe.network.dtype})",
+                flush=True,
             )
-        results[name] = summarise(trained.history, trained.seconds, trained.stop_reason)
-    results["recipes"] = {"reference": paper.model_dump(), "ours": ours.model_dump()}
-    results["ratios"] = {
-        f"{quantity}_ours_over_{other}": ratio(results["ours"][quantity], results[other][quantity])
-        for other in ("reference", "deepxde")
-        for quantity in ("rel_l2", "seconds_to_1e-3", "train_seconds")
-    }
-    results["machine"] = machine()
-    out = write_json(workspace.root / "reports" / "benchmarks" / "pinn.json", results)
-    print(f"wrote {out}")
-    for name in ("reference", "ours", "deepxde"):
+            seed_everything(params.base.seed, params.base.deterministic)
+            with tempfile.TemporaryDirectory() as checkpoints:
+                trained = train_forward(
+                    problem, reference, recipe, params.base.seed, checkpoint_dir=Path(checkpoints), time_limit=limit
+                )
+            results[name] = summarise(trained.history, trained.seconds, trained.stop_reason)
+        results["ratios"] = {
+            f"{quantity}_ours_over_{other}": ratio(results["ours"][quantity], results[other][quantity])
+            for other in ("reference", "deepxde")
+            if "ours" in results and other in results
+            for quantity in ("rel_l2", "seconds_to_1e-3", "train_seconds")
+        }
+        write_json(out, results)  # after each recipe: an interrupted benchmark keeps the finished ones
         r = results[name]
         print(
-            f"{name:>9}: relative L2 {r['rel_l2']:.2e} after {r['train_seconds']:.0f} s; "
-            f"1e-3 reached after {r['seconds_to_1e-3']} s"
+            f"{name}: relative L2 {r['rel_l2']:.2e} after {r['train_seconds']:.0f} s; "
+            f"1e-3 reached after {r['seconds_to_1e-3']} s; wrote {out}",
+            flush=True,
         )
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
