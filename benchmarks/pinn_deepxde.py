@@ -34,10 +34,10 @@ DEMO_LEARNING_RATE = 1e-3  # examples/pinn_forward/Burgers.py
 
 
 class _ErrorCurve:
-    """DeepXDE callback: the error on the reference grid every `every` Adam steps, scoring time excluded."""
+    """The error on the reference grid at the steps it is recorded, against training time (scoring excluded)."""
 
-    def __init__(self, model, grid: np.ndarray, u_reference: np.ndarray, every: int) -> None:
-        self.model, self.grid, self.u_reference, self.every = model, grid, u_reference, every
+    def __init__(self, model, grid: np.ndarray, u_reference: np.ndarray) -> None:
+        self.model, self.grid, self.u_reference = model, grid, u_reference
         self.rows: list[dict] = []
         self.scoring_seconds = 0.0
         self.started = time.perf_counter()
@@ -101,7 +101,7 @@ def main(argv: list[str]) -> None:
     net.apply_feature_transform(lambda inputs: (inputs - centre) / half_width)
     model = dde.Model(data, net)
     grid, u_reference = reference.points()
-    curve = _ErrorCurve(model, grid, u_reference, optimization.record_every)
+    curve = _ErrorCurve(model, grid, u_reference)
 
     class Recorder(dde.callbacks.Callback):
         def on_epoch_end(self) -> None:
