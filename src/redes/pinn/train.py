@@ -208,13 +208,11 @@ class _Evaluations:
     def __init__(self, objective: Objective) -> None:
         self._objective = objective
         self._key: bytes | None = None
-        self.calls = 0
 
     def __call__(self, flat: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
         key = flat.tobytes()
         if key != self._key:
             self._key, self._value = key, self._objective.value_and_gradient(flat)
-            self.calls += 1
         return self._value
 
     def loss(self, flat: np.ndarray) -> float:
