@@ -20,9 +20,10 @@ from pathlib import Path
 import keras
 from scoring import TestScorer, compare
 
-from redes.config import HAR_MODELS, load_params
+from redes.config import load_params
 from redes.files import read_json, write_json
 from redes.har.data import load_windows
+from redes.har.params import HAR_MODELS
 from redes.har.train import train_seed
 from redes.paths import Workspace
 from redes.provenance import machine

@@ -7,7 +7,6 @@ per-subject table and the figures, and adds each seed's test metrics to its MLfl
 import numpy as np
 
 from redes import figures, tracking
-from redes.config import HAR_MODELS
 from redes.files import read_csv, read_json, write_csv, write_json
 from redes.har.baseline import load_baseline, window_statistics
 from redes.har.data import load_windows
@@ -18,6 +17,7 @@ from redes.har.evaluate import (
     summarize,
     summed_confusion,
 )
+from redes.har.params import HAR_MODELS
 from redes.har.train import load_har_model
 from redes.runtime import run_stage, start_stage
 

@@ -1,10 +1,10 @@
 """Stage `mnist_evaluate`: test metrics and figures of both models, added to their MLflow runs."""
 
 from redes import tracking
-from redes.config import MNIST_MODELS
 from redes.files import read_csv, read_json, write_json
 from redes.mnist.data import load_splits
 from redes.mnist.evaluate import evaluate, write_figures
+from redes.mnist.params import MNIST_MODELS
 from redes.runtime import run_stage, start_stage
 from redes.training import load_model
 

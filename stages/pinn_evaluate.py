@@ -6,7 +6,6 @@ evaluation to each training's MLflow run.
 """
 
 from redes import figures, tracking
-from redes.config import PINN_CASES
 from redes.files import read_json, write_json
 from redes.pinn.evaluate import (
     field_figure,
@@ -16,6 +15,7 @@ from redes.pinn.evaluate import (
     loss_curves_figure,
     slices_figure,
 )
+from redes.pinn.params import PINN_CASES
 from redes.pinn.physics import predict
 from redes.pinn.reference import load_solution, problem_from_params
 from redes.pinn.train import load_trained

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from conftest import REPO_ROOT
-from redes.config import HAR_MODELS, MNIST_MODELS
+from redes.har.params import HAR_MODELS
+from redes.mnist.params import MNIST_MODELS
 
 LOCK = REPO_ROOT / "dvc.lock"
 

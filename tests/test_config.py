@@ -11,7 +11,8 @@ import yaml
 from sklearn.datasets import load_breast_cancer
 
 from conftest import REPO_ROOT, tiny_params_dict
-from redes.config import BREAST_CANCER_FEATURES, ParamsError, flatten, load_params, validate_params
+from redes.config import ParamsError, flatten, load_params, validate_params
+from redes.foundations.params import BREAST_CANCER_FEATURES
 
 
 def test_committed_params_are_valid() -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from redes.config import HarBaseline
 from redes.errors import RedesError
 from redes.har.baseline import (
     STATISTICS,
@@ -18,6 +17,7 @@ from redes.har.baseline import (
     window_statistics,
 )
 from redes.har.data import CHANNELS
+from redes.har.params import HarBaseline
 
 BINS = 8
 

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import REPO_ROOT
-from redes.config import HarData, load_params
+from redes.config import load_params
 from redes.errors import RedesError
 from redes.har.data import CHANNELS, SPLITS, load_windows, prepare, save_windows
+from redes.har.params import HarData
 from synthetic import HAPT_SAMPLES, HAPT_SUBJECTS, write_hapt_zip
 
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from conftest import REPO_ROOT
-from redes.config import HAR_MODELS, ParamsError, validate_params
+from redes.config import ParamsError, validate_params
 from redes.har.data import CHANNELS
 from redes.har.models import RandomGain, SignedLogCompression, build_model
+from redes.har.params import HAR_MODELS
 from redes.training import balanced_class_weights
 
 WINDOW, CLASSES = 128, 6

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from redes.config import PinnReference
 from redes.errors import RedesError
+from redes.pinn.params import PinnReference
 from redes.pinn.reference import (
     MAT_VISCOSITY,
     BurgersProblem,

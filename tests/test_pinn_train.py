@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from redes.config import PinnForward, PinnInverse
+from redes.pinn.params import PinnForward, PinnInverse
 from redes.pinn.physics import Objective, build_network, loss_terms
 from redes.pinn.reference import BurgersProblem, Solution, cole_hopf, evaluation_grid
 from redes.pinn.sampling import TrainingPoints

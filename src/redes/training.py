@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.class_weight import compute_class_weight
 
-from redes.config import TrainingParams
 from redes.errors import RedesError
+from redes.schema import TrainingParams
 
 
 class TrainingDiverged(RedesError, RuntimeError):

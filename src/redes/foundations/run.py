@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from redes.config import FoundationsParams
 from redes.errors import RedesError
 from redes.foundations.attention import attention_checks, causal_attention_example
 from redes.foundations.autodiff import autodiff_checks
@@ -20,6 +19,7 @@ from redes.foundations.keras_apis import keras_three_ways_checks
 from redes.foundations.layers import layer_checks
 from redes.foundations.linear import LinearRegressionResults, linear_regression_checks
 from redes.foundations.logistic import LogisticRegressionResults, logistic_regression_checks
+from redes.foundations.params import FoundationsParams
 from redes.foundations.recurrent import recurrent_checks
 
 # The data behind §1 and §2: scikit-learn's bundled files, hashed into the MLflow run's tags.

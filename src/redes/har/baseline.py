@@ -18,8 +18,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from redes.config import HarBaseline
 from redes.errors import RedesError
+from redes.har.params import HarBaseline
 
 PERCENTILES = (10, 25, 50, 75, 90)
 STATISTICS = ("mean", "std", "min", "max", *(f"p{q}" for q in PERCENTILES), "diff_abs_mean", "diff_std")

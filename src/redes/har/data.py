@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from redes.config import HarData
 from redes.errors import RedesError
+from redes.har.params import HarData
 from redes.har.raw import raw_data_folder, read_recordings, read_segments
 from redes.har.signals import cut_windows, lowpass, median_filter, split_gravity
 

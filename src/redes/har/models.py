@@ -20,7 +20,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from redes.config import HAR_MODELS, HarModel, SignalAugmentation
+from redes.har.params import HAR_MODELS, HarModel, SignalAugmentation
 
 CELLS = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU, "conv_lstm": layers.LSTM}
 

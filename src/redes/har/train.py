@@ -16,10 +16,10 @@ from pathlib import Path
 import keras
 import pandas as pd
 
-from redes.config import HarModel
 from redes.files import read_csv, read_json, write_csv, write_json
 from redes.har.data import CHANNELS, HarWindows
 from redes.har.models import build_model
+from redes.har.params import HarModel
 from redes.seeding import seed_everything
 from redes.training import fit_classifier, load_model, save_model
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from redes.config import Augmentation, MnistCnn, MnistMlp
 from redes.mnist.data import IMAGE_SHAPE
+from redes.mnist.params import Augmentation, MnistCnn, MnistMlp
 
 N_CLASSES = 10
 

@@ -28,8 +28,8 @@ import scipy.io
 from scipy.io.matlab import MatReadError
 from scipy.special import logsumexp
 
-from redes.config import PinnEquation, PinnReference
 from redes.errors import RedesError
+from redes.pinn.params import PinnEquation, PinnReference
 
 # The problem burgers_shock.mat solves (Raissi et al. 2019, section 3.1).
 MAT_VISCOSITY = 0.01 / np.pi

@@ -29,8 +29,8 @@ import pandas as pd
 import scipy.optimize
 from threadpoolctl import threadpool_limits
 
-from redes.config import PinnForward, PinnInverse, PinnNetwork, PinnOptimization
 from redes.files import read_csv, read_json, write_csv, write_json
+from redes.pinn.params import PinnForward, PinnInverse, PinnNetwork, PinnOptimization
 from redes.pinn.physics import Objective, UnknownCoefficients, build_network, loss_terms, predict
 from redes.pinn.reference import BurgersProblem, Solution, relative_l2
 from redes.pinn.sampling import TrainingPoints, forward_points, inverse_points

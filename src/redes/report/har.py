@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from redes.config import HAR_MODELS, Params, flatten
+from redes.config import Params, flatten
 from redes.files import read_csv, read_json
 from redes.har.data import ACTIVITY_NAMES
+from redes.har.params import HAR_MODELS
 from redes.paths import Workspace
 from redes.report.document import Figure, Section, Table, Text
 from redes.report.provenance import params_table, sources_table

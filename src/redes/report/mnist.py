@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from redes.config import MNIST_MODELS, Params, flatten
+from redes.config import Params, flatten
 from redes.files import read_json
+from redes.mnist.params import MNIST_MODELS
 from redes.paths import Workspace
 from redes.report.document import Figure, Section, Table, Text
 from redes.report.provenance import params_table, sources_table

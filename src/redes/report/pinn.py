@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from redes.config import PINN_CASES, Params, flatten
+from redes.config import Params, flatten
 from redes.files import read_json
 from redes.paths import Workspace
+from redes.pinn.params import PINN_CASES
 from redes.report.document import Figure, Section, Table, Text
 from redes.report.provenance import params_table, sources_table
 

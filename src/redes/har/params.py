@@ -1,0 +1,106 @@
+"""The `har` section of params.yaml: signal processing, windows, the split by subject, the nets and the baseline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from redes.schema import Fraction, PositiveFloat, PositiveInt, Section, TrainingParams
+
+HAR_MODELS = ("simple_rnn", "lstm", "gru", "conv_lstm")
+
+
+class HarData(Section):
+    """From raw 50 Hz signals to UCI-HAR-style windows (Anguita et al. 2013), and the split by subject."""
+
+    sampling_hz: PositiveFloat
+    median_kernel: PositiveInt  # odd; samples
+    noise_cutoff_hz: PositiveFloat  # low-pass Butterworth against sensor noise
+    gravity_cutoff_hz: PositiveFloat  # low-pass Butterworth that keeps only gravity
+    filter_order: PositiveInt
+    window_length: PositiveInt  # samples (128 = 2.56 s at 50 Hz)
+    window_step: PositiveInt  # samples between window starts (64: 50 % overlap)
+    activities: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(min_length=2)]  # HAPT activity ids
+    test_subjects: Annotated[list[Annotated[int, Field(ge=1, le=30)]], Field(min_length=1)]
+    validation_subjects: Annotated[list[Annotated[int, Field(ge=1, le=30)]], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _disjoint_subjects(self) -> HarData:
+        shared = sorted(set(self.test_subjects) & set(self.validation_subjects))
+        if shared:
+            raise ValueError(f"subjects {shared} are in both test_subjects and validation_subjects")
+        if self.median_kernel % 2 == 0:
+            raise ValueError(f"median_kernel must be odd, got {self.median_kernel}")
+        if not self.gravity_cutoff_hz < self.noise_cutoff_hz < self.sampling_hz / 2:
+            raise ValueError("cut-offs must satisfy gravity_cutoff_hz < noise_cutoff_hz < sampling_hz / 2")
+        return self
+
+
+class SignalAugmentation(Section):
+    """Random jitter of the standardised training windows, active in training only (0 disables each)."""
+
+    gain: Fraction  # std of a random gain around 1, per window and channel: sensors and wearers differ
+    noise: Fraction  # std of Gaussian noise added to every sample
+
+
+class HarModel(TrainingParams):
+    """A window classifier: optional Conv1D blocks, then stacked recurrent layers, then softmax.
+
+    The recurrent cell is the model's name in params (`simple_rnn`, `lstm`, `gru`;
+    `conv_lstm` is LSTM after its convolutions).
+    """
+
+    # Body-motion channels x -> asinh(x / c), c in standardised units (0: off): a still body's sway,
+    # hundredths of a unit, becomes visible next to walking's swings.
+    body_compression: Annotated[float, Field(ge=0.0)]
+    conv_filters: list[PositiveInt]  # one Conv1D + batch norm + ReLU + 2x max-pooling block each; [] for none
+    conv_kernel_size: PositiveInt
+    # Samples the cell reads per step: 4 turns a 128-sample window into 32 steps of 4 x 9 values.
+    frame_length: PositiveInt
+    units: Annotated[list[PositiveInt], Field(min_length=1)]  # one recurrent layer each, stacked
+    bidirectional: bool
+    dropout: Fraction  # after each recurrent layer
+    augmentation: SignalAugmentation
+
+
+class HarBaseline(Section):
+    """Classical baseline: logistic regression on per-window statistics of each channel."""
+
+    spectrum_bins: Annotated[int, Field(ge=0)]  # |FFT| bins 1..n per channel (0.39 Hz apart for 128 samples)
+    inverse_regularization: PositiveFloat  # C of scikit-learn's LogisticRegression
+    max_iterations: PositiveInt
+
+
+class HarParams(Section):
+    data: HarData
+    seeds: PositiveInt  # each model trained with seeds base.seed, base.seed + 1, ...
+    baseline: HarBaseline
+    simple_rnn: HarModel
+    lstm: HarModel
+    gru: HarModel
+    conv_lstm: HarModel
+
+    @model_validator(mode="after")
+    def _models_fit_the_windows(self) -> HarParams:
+        if not self.conv_lstm.conv_filters:
+            raise ValueError("conv_lstm.conv_filters must list at least one Conv1D block")
+        for name in HAR_MODELS:
+            model = self.model(name)
+            if self.data.window_length % model.frame_length:
+                raise ValueError(
+                    f"{name}.frame_length {model.frame_length} does not divide "
+                    f"data.window_length {self.data.window_length}"
+                )
+            steps = self.data.window_length // model.frame_length // 2 ** len(model.conv_filters)
+            if steps < 1:
+                raise ValueError(f"{name}: its convolutions' pooling leaves no time steps of a window")
+        return self
+
+    def model(self, name: str) -> HarModel:
+        if name not in HAR_MODELS:
+            raise ValueError(f"unknown HAR model {name!r}; expected one of {', '.join(HAR_MODELS)}")
+        return getattr(self, name)
+
+    def seed_list(self, base_seed: int) -> list[int]:
+        return [base_seed + offset for offset in range(self.seeds)]
