@@ -8,7 +8,6 @@ from redes import tracking
 from redes.files import write_csv, write_json
 from redes.foundations.figures import write_figures
 from redes.foundations.run import bundled_data_files, check_table, metrics, raise_on_failure, run_foundations
-from redes.provenance import data_hashes, run_tags
 from redes.runtime import run_stage, start_stage
 
 
@@ -20,9 +19,14 @@ def main(argv: list[str]) -> None:
     table_path = write_csv(check_table(results.checks), workspace.tables("foundations") / "checks.csv")
     summary = metrics(results)
     metrics_path = write_json(workspace.metrics("foundations"), summary)
-    tags = run_tags(workspace.root, context.dvc_stage, context.dvc_exp_name, data_hashes(bundled_data_files()))
-    with tracking.start_run(context.store_root, "foundations", "foundations", tags, uri=context.tracking_uri) as run:
-        run.log_params({"base": params.base.model_dump(), "foundations": params.foundations.model_dump()})
+    with tracking.training_run(
+        context,
+        "foundations",
+        "foundations",
+        data_files=bundled_data_files(),
+        params={"base": params.base, "foundations": params.foundations},
+        resumable=False,
+    ) as run:
         run.log_metrics(summary)
         run.log_artifacts(figure_paths, "figures")
         run.log_artifacts([table_path, metrics_path])

@@ -4,7 +4,6 @@ from redes import tracking
 from redes.files import write_json
 from redes.har.baseline import build_baseline, save_baseline, window_statistics
 from redes.har.data import load_windows
-from redes.provenance import data_hashes, run_tags
 from redes.runtime import run_stage, start_stage
 from redes.sources import SOURCES
 
@@ -16,11 +15,15 @@ def main(argv: list[str]) -> None:
     data_file = workspace.processed("har") / "har.npz"
     windows = load_windows(data_file)
     (source,) = SOURCES["hapt"]
-    data_sha256 = data_hashes([workspace.raw("hapt") / source.filename, data_file])
-    tags = run_tags(workspace.root, context.dvc_stage, context.dvc_exp_name, data_sha256)
     features = window_statistics(windows.x["train"], baseline_params.spectrum_bins)
-    with tracking.start_run(context.store_root, "har", "baseline", tags, uri=context.tracking_uri) as run:
-        run.log_params({"har": {"baseline": baseline_params.model_dump()}, "data.features": features.shape[1]})
+    with tracking.training_run(
+        context,
+        "har",
+        "baseline",
+        data_files=[workspace.raw("hapt") / source.filename, data_file],
+        params={"har": {"baseline": baseline_params}, "data.features": features.shape[1]},
+        resumable=False,
+    ) as run:
         run.autolog_sklearn()  # the pipeline's params, training metrics and the fitted model
         pipeline = build_baseline(baseline_params, params.base.seed).fit(features, windows.y["train"])
         model_dir = workspace.models("har", "baseline")

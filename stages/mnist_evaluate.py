@@ -22,10 +22,7 @@ def main(argv: list[str]) -> None:
             model_name, evaluation, splits.x_test, splits.y_test, history, workspace.figures("mnist")
         )
         run_id = read_json(model_dir / "run.json")["run_id"]
-        tags = {"dvc.evaluate_stage": context.dvc_stage or "(run outside dvc)"}
-        with tracking.start_run(
-            context.store_root, "mnist", model_name, tags, uri=context.tracking_uri, run_id=run_id
-        ) as run:
+        with tracking.evaluation_run(context, "mnist", model_name, run_id) as run:
             run.log_metrics({"test": evaluation.metrics()})
             run.log_artifacts(figure_paths, "figures")
         metrics[model_name], run_ids[model_name] = evaluation.metrics(), run_id

@@ -12,8 +12,9 @@ import pytest
 from redes.config import Params
 from redes.mnist.data import MnistSplits
 from redes.mnist.train import train
+from redes.paths import Workspace
 from redes.seeding import seed_everything
-from redes.training import TrainingDiverged, backup_dir_for
+from redes.training import TrainingDiverged
 
 
 class _Interrupt(keras.callbacks.Callback):
@@ -60,7 +61,7 @@ def test_interrupted_training_resumes_where_it_stopped(
     tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
 ) -> None:
     params = tiny_params.mnist.mlp.model_copy(update={"epochs": 4, "checkpoint_every_batches": 4})
-    backup = backup_dir_for(tmp_path, "mlp", params.model_dump())
+    backup = Workspace(tmp_path).backup_dir("mnist", "mlp", params.model_dump())
     seed_everything(0, True)
     with pytest.raises(KeyboardInterrupt):
         train("mlp", params, synthetic_splits, backup_dir=backup, callbacks=[_Interrupt(epoch=2, batch=9)], verbose=0)
@@ -106,7 +107,8 @@ def test_a_backup_killed_while_writing_its_epoch_falls_back_to_the_previous_one(
 
 
 def test_backup_of_other_settings_is_not_restored(tmp_path: Path) -> None:
-    assert backup_dir_for(tmp_path, "mlp", {"epochs": 3}) != backup_dir_for(tmp_path, "mlp", {"epochs": 4})
+    workspace = Workspace(tmp_path)
+    assert workspace.backup_dir("mnist", "mlp", {"epochs": 3}) != workspace.backup_dir("mnist", "mlp", {"epochs": 4})
 
 
 def test_nan_stops_training_with_a_message(tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path) -> None:

@@ -45,10 +45,15 @@ class Params(Section):
 
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"mnist": {"cnn": {"epochs": 5}}} -> {"mnist.cnn.epochs": 5}, the way `dvc exp show` names params."""
+    """{"mnist": {"cnn": {"epochs": 5}}} -> {"mnist.cnn.epochs": 5}, the way `dvc exp show` names params.
+
+    A params section (a pydantic model) among the values is flattened like the mapping it was read from.
+    """
     flat: dict[str, Any] = {}
     for key, value in params.items():
         name = f"{prefix}{key}"
+        if isinstance(value, BaseModel):
+            value = value.model_dump()
         if isinstance(value, Mapping):
             flat.update(flatten(value, f"{name}."))
         else:

@@ -7,8 +7,11 @@ Every stage works relative to a workspace root: the repository itself under
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,16 @@ class Workspace:
     def checkpoints(self, project: str) -> Path:
         """Training backups that survive an interrupted stage (not DVC outputs)."""
         return self.root / "checkpoints" / project
+
+    def backup_dir(self, project: str, name: str, *identity: Any) -> Path:
+        """Where an interrupted training of exactly this configuration keeps its backup.
+
+        The folder name carries a hash of `identity` (the params and data hashes that
+        define the training), so a resumed stage never restores weights trained with
+        other settings.
+        """
+        fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:12]
+        return self.checkpoints(project) / f"{name}-{fingerprint}"
 
     @property
     def mlflow_db(self) -> Path:

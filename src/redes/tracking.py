@@ -5,15 +5,19 @@ The default store is `sqlite:///<repository root>/mlflow.db` with artifacts in
 `DVC_ROOT`: for `dvc exp run --temp/--queue`, which run in a temporary copy of the
 workspace, that is still the user's repository, so no run is lost with the copy.
 A `MLFLOW_TRACKING_URI` (a server, a database) replaces the default.
+
+Stages open runs through `training_run` (a training: tagged with the code and data
+behind it, resumed after an interruption) and `evaluation_run` (the evaluation adding
+its numbers to the training's run).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mlflow
 import mlflow.sklearn
@@ -23,6 +27,10 @@ from mlflow.tracking import MlflowClient
 
 from redes.config import flatten
 from redes.paths import Workspace
+from redes.provenance import MODEL_REQUIREMENTS, data_hashes, library_versions, run_tags
+
+if TYPE_CHECKING:
+    from redes.runtime import StageContext
 
 # MLflow's tag that its UI shows as the run's source version.
 _GIT_COMMIT_TAG = "mlflow.source.git.commit"
@@ -71,13 +79,14 @@ class Run:
         for path in paths:
             mlflow.log_artifact(str(path), artifact_path=folder)
 
-    def log_keras_model(self, model: Any, example_inputs: Any, requirements: Mapping[str, str]) -> None:
+    def log_keras_model(self, model: Any, example_inputs: Any) -> None:
         """The trained model, loadable back with `mlflow.keras.load_model` or `mlflow.pyfunc.load_model`.
 
         The signature is inferred from a few example inputs and the model's outputs.
-        `requirements` (package: version) are written as given: MLflow's own inference
-        of them loads the model again in a subprocess, which costs seconds per model.
+        The requirements are the installed versions of `MODEL_REQUIREMENTS`: MLflow's own
+        inference of them loads the model again in a subprocess, which costs seconds per model.
         """
+        requirements = library_versions(MODEL_REQUIREMENTS)
         import mlflow.keras  # here, not at the top: it imports TensorFlow (~10 s), which the baseline never needs
 
         signature = infer_signature(example_inputs, model.predict(example_inputs, verbose=0))
@@ -134,3 +143,57 @@ def start_run(
             resume_file.parent.mkdir(parents=True, exist_ok=True)
             resume_file.write_text(active.info.run_id)
         yield Run(active.info.run_id)
+
+
+class TrainingRun(Run):
+    """The MLflow run of one training, and the folder where that training keeps its backup."""
+
+    def __init__(self, run_id: str, backup_dir: Path) -> None:
+        super().__init__(run_id)
+        self.backup_dir = backup_dir
+
+
+@contextlib.contextmanager
+def training_run(
+    context: StageContext,
+    project: str,
+    name: str,
+    *,
+    data_files: Sequence[Path],
+    params: Mapping[str, Any],
+    tags: Mapping[str, str] | None = None,
+    resumable: bool = True,
+) -> Iterator[TrainingRun]:
+    """The run of training `name` in experiment `project`, with its params logged.
+
+    Tagged with the git commit, the DVC stage and experiment and the sha256 of each of
+    `data_files`. `params` (params sections or values, nested as in params.yaml: whatever
+    defines the training) and those hashes name the backup folder: a stage interrupted and
+    run again with the same params and data finds its backup there, and the id of its run
+    beside it, and continues both. A training too short to back up (`resumable=False`)
+    always opens a new run.
+    """
+    flat_params, data_sha256 = flatten(params), data_hashes(list(data_files))
+    backup_dir = context.workspace.backup_dir(project, name, flat_params, data_sha256)
+    all_tags = {
+        **run_tags(context.workspace.root, context.dvc_stage, context.dvc_exp_name, data_sha256),
+        **(tags or {}),
+    }
+    with start_run(
+        context.store_root,
+        project,
+        name,
+        all_tags,
+        uri=context.tracking_uri,
+        resume_file=backup_dir / "mlflow_run_id" if resumable else None,
+    ) as run:
+        mlflow.log_params(flat_params)
+        yield TrainingRun(run.run_id, backup_dir)
+
+
+@contextlib.contextmanager
+def evaluation_run(context: StageContext, project: str, name: str, run_id: str) -> Iterator[Run]:
+    """The training's run `run_id` reopened, so an evaluate stage adds its numbers and figures to it."""
+    tags = {"dvc.evaluate_stage": context.dvc_stage or "(run outside dvc)"}
+    with start_run(context.store_root, project, name, tags, uri=context.tracking_uri, run_id=run_id) as run:
+        yield run

@@ -1,31 +1,28 @@
-"""Training of the course's Keras classifiers: one loop, resumable, stopped cleanly on NaN.
+"""The resumable fit every Keras training of the course goes through, whatever it trains.
 
-Every project calls `fit_classifier` with a model builder and its `TrainingParams`.
-It adds what every training here needs: the optimiser and schedule from params,
-optional balanced class weights, early stopping on validation accuracy, a backup every few batches so a killed stage
-resumes where it was (`keras.callbacks.BackupAndRestore`), a NaN guard that turns a
-diverged loss into an error naming the params to change, and a per-epoch history.
+`fit_resumable` wraps `model.fit` of a compiled model (a classifier, a GAN with its own
+`train_step`, a regressor) with what every training here needs: a backup every few
+batches so a killed stage resumes where it was (`keras.callbacks.BackupAndRestore`), a
+NaN guard that turns a diverged loss into an error naming the params to change, the
+seconds of each epoch, and a per-epoch history. The classifiers' recipe on top of it
+(optimiser, loss, early stopping) is `redes.classifier`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 import pandas as pd
-from sklearn.utils.class_weight import compute_class_weight
 
 from redes.errors import RedesError
-from redes.schema import TrainingParams
 
 
 class TrainingDiverged(RedesError, RuntimeError):
@@ -112,55 +109,23 @@ def distribution_scope(distribution: str) -> Iterator[None]:
         yield
 
 
-def backup_dir_for(checkpoints: Path, model_name: str, *identity: Any) -> Path:
-    """Where an interrupted training of exactly this configuration keeps its backup.
-
-    The folder name carries a hash of the params and data, so a resumed stage never
-    restores weights trained with other settings.
-    """
-    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    return checkpoints / f"{model_name}-{fingerprint}"
-
-
-def make_optimizer(params: TrainingParams, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = params.learning_rate
-    if params.lr_schedule == "cosine":
-        learning_rate = keras.optimizers.schedules.CosineDecay(params.learning_rate, params.epochs * steps_per_epoch)
-    return keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=params.weight_decay)
-
-
-def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
-    """n / (classes * n_c) for each class c present: every class weighs as much in the loss."""
-    classes = np.unique(labels)
-    weights = compute_class_weight("balanced", classes=classes, y=labels)
-    return {int(c): float(w) for c, w in zip(classes, weights, strict=True)}
-
-
-def fit_classifier(
-    build_model: Callable[[], keras.Model],
-    params: TrainingParams,
-    train: tuple[np.ndarray, np.ndarray],
-    validation: tuple[np.ndarray, np.ndarray],
+def fit_resumable(
+    model: keras.Model,
+    x: Any,
+    y: Any = None,
     *,
     backup_dir: Path,
-    distribution: str = "one_device",
+    checkpoint_every_batches: int,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int = 2,
-) -> tuple[keras.Model, pd.DataFrame]:
-    """Train a softmax classifier on integer labels; return it with its per-epoch history.
+    **fit_arguments: Any,
+) -> pd.DataFrame:
+    """`model.fit(x, y, **fit_arguments)`, resumable, NaN-guarded and timed; return the per-epoch history.
 
-    If `backup_dir` holds the backup of an interrupted run of the same configuration,
-    training continues from it. The history has one row per epoch (1-based `epoch`).
+    `model` is compiled. If `backup_dir` holds the backup of an interrupted run of the same
+    configuration, training continues from it; the folder is removed once training ends. The
+    history has one row per epoch (1-based `epoch`) with every logged metric and `epoch_seconds`.
     """
-    x_train, y_train = train
-    steps_per_epoch = math.ceil(len(x_train) / params.batch_size)
-    with distribution_scope(distribution):
-        model = build_model()
-        model.compile(
-            optimizer=make_optimizer(params, steps_per_epoch),
-            loss=keras.losses.SparseCategoricalCrossentropy(),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
-        )
     backup_dir.mkdir(parents=True, exist_ok=True)
     history_csv = backup_dir / "history.csv"
     backup = backup_dir / "state"
@@ -168,28 +133,17 @@ def fit_classifier(
         history_csv.unlink(missing_ok=True)  # a history without a backup is from a finished or foreign run
     nan_guard = _NaNGuard()
     model.fit(
-        x_train,
-        y_train,
-        batch_size=params.batch_size,
-        epochs=params.epochs,
-        validation_data=validation,
-        class_weight=balanced_class_weights(y_train) if params.balanced_class_weights else None,
+        x,
+        y,
         verbose=verbose,  # 2: one line per epoch, readable in a stage log
         callbacks=[
             _EpochTimer(),
             nan_guard,
-            _ResumableBackup(backup, save_freq=params.checkpoint_every_batches),
-            keras.callbacks.EarlyStopping(
-                # Accuracy, not loss: a softmax classifier's validation loss rises with
-                # over-confidence long before its accuracy stops improving.
-                monitor="val_accuracy",
-                mode="max",
-                patience=params.early_stopping_patience,
-                restore_best_weights=params.restore_best_weights,
-            ),
-            keras.callbacks.CSVLogger(str(history_csv), append=True),
+            _ResumableBackup(backup, save_freq=checkpoint_every_batches),
             *callbacks,
+            keras.callbacks.CSVLogger(str(history_csv), append=True),
         ],
+        **fit_arguments,
     )
     if nan_guard.diverged_at is not None:
         epoch, batch, loss = nan_guard.diverged_at
@@ -203,7 +157,7 @@ def fit_classifier(
     history = history.drop_duplicates("epoch", keep="last").sort_values("epoch")
     history["epoch"] = history["epoch"] + 1
     shutil.rmtree(backup_dir, ignore_errors=True)
-    return model, history.reset_index(drop=True)
+    return history.reset_index(drop=True)
 
 
 def save_model(model: keras.Model, path: Path) -> Path:

@@ -9,33 +9,51 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+from sklearn.metrics import accuracy_score
+
+from redes import figures
+from redes.classifier_metrics import ClassifierScores, per_class_recall, score_predictions
+from redes.files import write_csv
+from redes.har.baseline import load_baseline, window_statistics
+from redes.har.params import HarBaseline
+from redes.har.train import load_har_model
 
 # The known hard pair: both postures are still, and differ only in how gravity falls on the phone.
 HARD_PAIR = ("sitting", "standing")
+# The classical baseline's name beside the nets' (models/har/baseline, its MLflow run, its metrics entry).
+BASELINE = "baseline"
 
 
 @dataclass(frozen=True)
-class SeedEvaluation:
-    """One trained model (one seed) on the test windows."""
+class SeedEvaluation(ClassifierScores):
+    """One trained model (one seed) on the test windows: its scores, and its accuracy on each test subject."""
 
-    accuracy: float
-    macro_f1: float
-    confusion: np.ndarray  # rows: true class, columns: predicted
     per_subject_accuracy: dict[int, float]
 
 
+def test_predictions(
+    name: str, model_dir: Path, seed: str, x_test: np.ndarray, baseline_params: HarBaseline
+) -> np.ndarray:
+    """The class model `name` (a net of `HAR_MODELS`, or the baseline) trained with `seed` gives each test window."""
+    if name == BASELINE:
+        pipeline = load_baseline(model_dir / "model.joblib")
+        return pipeline.predict(window_statistics(x_test, baseline_params.spectrum_bins))
+    model = load_har_model(model_dir / f"seed_{seed}" / "model.keras")
+    return np.argmax(model.predict(x_test, batch_size=1000, verbose=0), axis=1)
+
+
 def evaluate_predictions(y_true: np.ndarray, y_pred: np.ndarray, subjects: np.ndarray, classes: int) -> SeedEvaluation:
-    labels = list(range(classes))
+    scores = score_predictions(y_true, y_pred, classes)
     return SeedEvaluation(
-        accuracy=float(accuracy_score(y_true, y_pred)),
-        macro_f1=float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
-        confusion=confusion_matrix(y_true, y_pred, labels=labels),
+        accuracy=scores.accuracy,
+        macro_f1=scores.macro_f1,
+        confusion=scores.confusion,
         per_subject_accuracy={
             int(subject): float(accuracy_score(y_true[subjects == subject], y_pred[subjects == subject]))
             for subject in np.unique(subjects)
@@ -52,10 +70,8 @@ def summarize(evaluations: Mapping[int, SeedEvaluation], class_names: Sequence[s
     """One model's entry of reports/metrics/har.json, from its evaluation under each seed."""
     accuracies = [e.accuracy for e in evaluations.values()]
     f1_scores = [e.macro_f1 for e in evaluations.values()]
-    confusion = sum(e.confusion for e in evaluations.values())
+    confusion = summed_confusion(evaluations)
     errors = confusion.sum() - np.trace(confusion)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.diag(confusion) / confusion.sum(axis=1)
     summary = {
         "test_accuracy_mean": float(np.mean(accuracies)),
         "test_accuracy_std": _std(accuracies),
@@ -63,7 +79,7 @@ def summarize(evaluations: Mapping[int, SeedEvaluation], class_names: Sequence[s
         "macro_f1_std": _std(f1_scores),
         "test_accuracy_best": float(np.max(accuracies)),
         "seeds": {str(seed): {"test_accuracy": e.accuracy, "macro_f1": e.macro_f1} for seed, e in evaluations.items()},
-        "per_class_accuracy": {name: float(r) for name, r in zip(class_names, recall, strict=True) if np.isfinite(r)},
+        "per_class_accuracy": per_class_recall(confusion, class_names),
         "per_subject_accuracy": {
             str(subject): float(np.mean([e.per_subject_accuracy[subject] for e in evaluations.values()]))
             for subject in next(iter(evaluations.values())).per_subject_accuracy
@@ -99,3 +115,42 @@ def per_subject_figure(table: pd.DataFrame, title: str) -> Figure:
     axes.legend(ncols=len(table.columns), loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize=8)
     axes.set_title(title)
     return figure
+
+
+def write_model_figures(
+    name: str,
+    evaluations: Mapping[int, SeedEvaluation],
+    class_names: Sequence[str],
+    histories: Mapping[int, pd.DataFrame],
+    out_dir: Path,
+) -> list[Path]:
+    """A model's confusion matrix summed over its seeds and, for a net, every seed's training curves."""
+    paths = [
+        figures.save(
+            figures.confusion_matrix_figure(
+                summed_confusion(evaluations),
+                class_names,
+                f"HAR {name}: test windows, summed over {len(evaluations)} seed(s)",
+                xticks_rotation=45,
+            ),
+            out_dir / f"{name}_confusion.png",
+        )
+    ]
+    if histories:
+        paths.append(
+            figures.save(
+                figures.training_curves_figure(
+                    {f"seed {seed}": history for seed, history in histories.items()},
+                    f"HAR {name}: training curves, every seed",
+                ),
+                out_dir / f"{name}_training_curves.png",
+            )
+        )
+    return paths
+
+
+def write_per_subject(metrics: Mapping[str, dict], figure_path: Path, table_path: Path) -> None:
+    """Every model's accuracy on each test subject, as the report's table and bar chart."""
+    table = per_subject_table(metrics)
+    figures.save(per_subject_figure(table, "HAR: test accuracy on each test subject (mean over seeds)"), figure_path)
+    write_csv(table.reset_index(), table_path)

@@ -9,19 +9,20 @@ seed skips the first two when it runs again and resumes the third from its backu
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import pandas as pd
 
+from redes.classifier import fit_classifier
 from redes.files import read_csv, read_json, write_csv, write_json
 from redes.har.data import CHANNELS, HarWindows
 from redes.har.models import build_model
 from redes.har.params import HarModel
 from redes.seeding import seed_everything
-from redes.training import fit_classifier, load_model, save_model
+from redes.training import load_model, save_model
 
 
 def train_seed(
@@ -53,8 +54,9 @@ def train_seed(
 
 @dataclass(frozen=True)
 class FinishedSeed:
-    """A trained seed: its model file, per-epoch history and MLflow run."""
+    """A trained seed, kept in a folder of its backup: its model file, per-epoch history and MLflow run."""
 
+    folder: Path
     model_file: Path
     history: pd.DataFrame
     run_id: str
@@ -75,8 +77,25 @@ def save_finished(folder: Path, model: keras.Model, history: pd.DataFrame, run_i
 
 def load_finished(folder: Path) -> FinishedSeed:
     return FinishedSeed(
-        folder / "model.keras", read_csv(folder / "history.csv"), read_json(folder / "run.json")["run_id"]
+        folder, folder / "model.keras", read_csv(folder / "history.csv"), read_json(folder / "run.json")["run_id"]
     )
+
+
+def publish_seeds(finished: Mapping[int, FinishedSeed], model_dir: Path, plots_dir: Path) -> None:
+    """Every seed into the stage's outputs: models/har/<model>/seed_<seed>/, its curve and runs.json.
+
+    The seeds' backups go once all are in the outputs; the plots folder is rewritten whole,
+    so a run with fewer seeds leaves no stale curves.
+    """
+    shutil.rmtree(plots_dir, ignore_errors=True)
+    for seed, seed_result in finished.items():
+        (model_dir / f"seed_{seed}").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(seed_result.model_file, model_dir / f"seed_{seed}" / "model.keras")
+        write_csv(seed_result.history, plots_dir / f"seed_{seed}.csv")
+    run_ids = {str(seed): seed_result.run_id for seed, seed_result in finished.items()}
+    write_json(model_dir / "runs.json", {"experiment": "har", "run_ids": run_ids})
+    for seed_result in finished.values():
+        shutil.rmtree(seed_result.folder.parent, ignore_errors=True)
 
 
 def load_har_model(path: Path) -> keras.Model:

@@ -8,9 +8,9 @@ from pathlib import Path
 import keras
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
 from redes import figures
+from redes.classifier_metrics import per_class_recall, score_predictions
 from redes.mnist.data import CLASSES
 
 
@@ -33,15 +33,12 @@ class Evaluation:
 
 def evaluate(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, batch_size: int = 1000) -> Evaluation:
     predictions = np.argmax(model.predict(x_test, batch_size=batch_size, verbose=0), axis=1)
-    confusion = confusion_matrix(y_test, predictions, labels=range(len(CLASSES)))
-    # Per-class accuracy is the recall of each digit: the diagonal over the row sums.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.diag(confusion) / confusion.sum(axis=1)
+    scores = score_predictions(y_test, predictions, len(CLASSES))
     return Evaluation(
-        test_accuracy=float(accuracy_score(y_test, predictions)),
-        macro_f1=float(f1_score(y_test, predictions, average="macro", labels=range(len(CLASSES)), zero_division=0)),
-        per_class_accuracy={digit: float(r) for digit, r in zip(CLASSES, recall, strict=True) if np.isfinite(r)},
-        confusion=confusion,
+        test_accuracy=scores.accuracy,
+        macro_f1=scores.macro_f1,
+        per_class_accuracy=per_class_recall(scores.confusion, CLASSES),
+        confusion=scores.confusion,
         predictions=predictions,
     )
 

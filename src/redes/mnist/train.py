@@ -8,10 +8,10 @@ from pathlib import Path
 import keras
 import pandas as pd
 
+from redes.classifier import fit_classifier
 from redes.mnist.data import MnistSplits
 from redes.mnist.models import build_model
 from redes.mnist.params import MnistCnn, MnistMlp
-from redes.training import fit_classifier
 
 
 def train(

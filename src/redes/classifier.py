@@ -1,0 +1,83 @@
+"""The course's recipe for a Keras softmax classifier, on top of the shared resumable fit.
+
+MNIST and HAR (and every classifier to come) call `fit_classifier` with a model builder
+and their `TrainingParams`: AdamW with an optional cosine decay, sparse categorical
+cross-entropy, optional balanced class weights, and early stopping on validation accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+from sklearn.utils.class_weight import compute_class_weight
+
+from redes.schema import TrainingParams
+from redes.training import distribution_scope, fit_resumable
+
+
+def make_optimizer(params: TrainingParams, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = params.learning_rate
+    if params.lr_schedule == "cosine":
+        learning_rate = keras.optimizers.schedules.CosineDecay(params.learning_rate, params.epochs * steps_per_epoch)
+    return keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=params.weight_decay)
+
+
+def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
+    """n / (classes * n_c) for each class c present: every class weighs as much in the loss."""
+    classes = np.unique(labels)
+    weights = compute_class_weight("balanced", classes=classes, y=labels)
+    return {int(c): float(w) for c, w in zip(classes, weights, strict=True)}
+
+
+def fit_classifier(
+    build_model: Callable[[], keras.Model],
+    params: TrainingParams,
+    train: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    *,
+    backup_dir: Path,
+    distribution: str = "one_device",
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int = 2,
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Train a softmax classifier on integer labels; return it with its per-epoch history.
+
+    If `backup_dir` holds the backup of an interrupted run of the same configuration,
+    training continues from it. The history has one row per epoch (1-based `epoch`).
+    """
+    x_train, y_train = train
+    steps_per_epoch = math.ceil(len(x_train) / params.batch_size)
+    with distribution_scope(distribution):
+        model = build_model()
+        model.compile(
+            optimizer=make_optimizer(params, steps_per_epoch),
+            loss=keras.losses.SparseCategoricalCrossentropy(),
+            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        )
+    early_stopping = keras.callbacks.EarlyStopping(
+        # Accuracy, not loss: a softmax classifier's validation loss rises with
+        # over-confidence long before its accuracy stops improving.
+        monitor="val_accuracy",
+        mode="max",
+        patience=params.early_stopping_patience,
+        restore_best_weights=params.restore_best_weights,
+    )
+    history = fit_resumable(
+        model,
+        x_train,
+        y_train,
+        backup_dir=backup_dir,
+        checkpoint_every_batches=params.checkpoint_every_batches,
+        callbacks=[early_stopping, *callbacks],
+        verbose=verbose,
+        batch_size=params.batch_size,
+        epochs=params.epochs,
+        validation_data=validation,
+        class_weight=balanced_class_weights(y_train) if params.balanced_class_weights else None,
+    )
+    return model, history
