@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from conftest import REPO_ROOT
+from redes.classifier import balanced_class_weights
 from redes.config import ParamsError, validate_params
 from redes.har.data import CHANNELS
 from redes.har.models import RandomGain, SignedLogCompression, build_model
 from redes.har.params import HAR_MODELS
-from redes.training import balanced_class_weights
 
 WINDOW, CLASSES = 128, 6
 
@@ -119,7 +119,7 @@ def test_a_model_with_augmentation_saves_and_loads(raw_params: dict, tmp_path: P
         ({"har__conv_lstm__conv_filters": []}, "conv_lstm.conv_filters must list at least one Conv1D block"),
         ({"har__gru__conv_filters": [8] * 8}, "gru: its convolutions' pooling leaves no time steps"),
         ({"har__seeds": 0}, "har.seeds: Input should be greater than 0"),
-        ({"har__lstm__augmentation": {"gain": 0.1}}, "har.lstm.augmentation.noise: missing"),
+        ({"har__model_defaults__augmentation": {"gain": 0.1}}, "har.model_defaults.augmentation.noise: missing"),
     ],
 )
 def test_bad_model_params_are_named(raw_params: dict, changes: dict, message: str) -> None:
@@ -134,3 +134,34 @@ def test_balanced_class_weights_make_every_class_weigh_the_same() -> None:
     counts = np.bincount(labels)
     totals = [weights[c] * counts[c] for c in range(3)]
     assert totals == pytest.approx([totals[0]] * 3)
+
+
+def test_each_net_is_its_own_keys_over_the_shared_defaults(raw_params: dict) -> None:
+    changed = _params(raw_params, har__model_defaults__epochs=7, har__gru__augmentation={"gain": 0.1})
+    params = validate_params(changed).har
+    assert {params.model(name).epochs for name in HAR_MODELS} == {7}
+    assert params.gru.augmentation.gain == 0.1  # one key of a nested section; noise stays the default's
+    assert params.gru.augmentation.noise == raw_params["har"]["model_defaults"]["augmentation"]["noise"]
+    assert params.conv_lstm.conv_filters == raw_params["har"]["conv_lstm"]["conv_filters"]
+    assert params.lstm.conv_filters == raw_params["har"]["model_defaults"]["conv_filters"] == []
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "expected"),
+    [
+        ("lstm", "unitz", r"har\.lstm\.unitz: unknown key"),
+        ("model_defaults", "unitz", r"har\.model_defaults\.unitz: unknown key"),
+    ],
+)
+def test_an_unknown_key_of_a_net_or_the_defaults_is_named(
+    raw_params: dict, section: str, key: str, expected: str
+) -> None:
+    with pytest.raises(ParamsError, match=expected):
+        validate_params(_params(raw_params, **{f"har__{section}__{key}": [8]}))
+
+
+def test_a_key_missing_from_the_defaults_is_named(raw_params: dict) -> None:
+    changed = copy.deepcopy(raw_params)
+    del changed["har"]["model_defaults"]["dropout"]
+    with pytest.raises(ParamsError, match=r"har\.model_defaults\.dropout: missing"):
+        validate_params(changed)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -72,14 +73,42 @@ class HarBaseline(Section):
     max_iterations: PositiveInt
 
 
+def _merged(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """`defaults` with `overrides` laid over them, nested sections key by key."""
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            value = _merged(merged[key], value)
+        merged[key] = value
+    return merged
+
+
 class HarParams(Section):
+    """The HAR project. `model_defaults` is what every net shares; each net's section states only what differs.
+
+    Each net is validated whole, its own keys laid over the defaults, so an unknown key in
+    either is still rejected by name, and `params.har.lstm` is the complete recipe.
+    """
+
     data: HarData
     seeds: PositiveInt  # each model trained with seeds base.seed, base.seed + 1, ...
     baseline: HarBaseline
+    model_defaults: HarModel
     simple_rnn: HarModel
     lstm: HarModel
     gru: HarModel
     conv_lstm: HarModel
+
+    @model_validator(mode="before")
+    @classmethod
+    def _models_over_defaults(cls, raw: Any) -> Any:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("model_defaults"), Mapping):
+            return raw  # the field validators name what is missing or ill-typed
+        defaults = raw["model_defaults"]
+        return {
+            **raw,
+            **{name: _merged(defaults, raw[name]) for name in HAR_MODELS if isinstance(raw.get(name), Mapping)},
+        }
 
     @model_validator(mode="after")
     def _models_fit_the_windows(self) -> HarParams:

@@ -119,7 +119,7 @@ def section(workspace: Workspace, params: Params) -> Section:
         )
     blocks += [
         Text("Params (`params.yaml`, section `har`):"),
-        params_table(flatten(params.har.model_dump(), "har.")),
+        params_table(flatten(params.har.model_dump(exclude={"model_defaults"}), "har.")),
         Text("Data: the HAPT raw recordings, verified by the sha256 of every member used."),
         sources_table("hapt"),
     ]
