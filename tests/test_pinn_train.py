@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from redes.pinn.objective import Objective
 from redes.pinn.params import PinnForward, PinnInverse
-from redes.pinn.physics import Objective, build_network, loss_terms
+from redes.pinn.physics import build_network, loss_terms
 from redes.pinn.reference import BurgersProblem, Solution, cole_hopf, evaluation_grid
 from redes.pinn.sampling import TrainingPoints
 from redes.pinn.train import history_plot, load_trained, save_trained, train, train_forward, train_inverse

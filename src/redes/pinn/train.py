@@ -30,8 +30,9 @@ import scipy.optimize
 from threadpoolctl import threadpool_limits
 
 from redes.files import read_csv, read_json, write_csv, write_json
+from redes.pinn.objective import Objective
 from redes.pinn.params import PinnForward, PinnInverse, PinnNetwork, PinnOptimization
-from redes.pinn.physics import Objective, UnknownCoefficients, build_network, loss_terms, predict
+from redes.pinn.physics import UnknownCoefficients, build_network, loss_terms, predict
 from redes.pinn.reference import BurgersProblem, Solution, relative_l2
 from redes.pinn.sampling import TrainingPoints, forward_points, inverse_points
 from redes.training import TrainingDiverged, load_model, save_model
