@@ -4,7 +4,7 @@ The residual needs derivatives of the network's output with respect to its input
 which Keras has no portable API for, so it is written in TensorFlow: u_t and u_x come
 from one tape, u_xx from a tape around it (nested `tf.GradientTape`s), exactly as in
 Raissi et al.'s code. `redes.pinn.objective` turns the loss terms into what the
-optimisers of `redes.pinn.train` minimise.
+optimisers of `redes.pinn.optimize` minimise.
 
     f = u_t + λ₁ u u_x − λ₂ u_xx        (forward problem: λ₁ = 1, λ₂ = ν)
 
