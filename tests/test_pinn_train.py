@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from redes.pinn.objective import Objective
+from redes.pinn.optimize import optimize
 from redes.pinn.params import PinnForward, PinnInverse
-from redes.pinn.physics import Objective, build_network, loss_terms
+from redes.pinn.physics import build_network, loss_terms
 from redes.pinn.reference import BurgersProblem, Solution, cole_hopf, evaluation_grid
 from redes.pinn.sampling import TrainingPoints
-from redes.pinn.train import history_plot, load_trained, save_trained, train, train_forward, train_inverse
+from redes.pinn.train import history_plot, load_trained, save_trained, train_forward, train_inverse
 from redes.training import TrainingDiverged
 
 PROBLEM = BurgersProblem(0.05, 1.0, 1, -1.0, 1.0, 0.0, 1.0)
@@ -101,7 +103,7 @@ def test_an_interrupted_training_resumes_where_its_last_backup_was(reference: So
             learning_rate=0.01,
             jit_compile=False,
         )
-        history, state = train(objective, params.optimization, checkpoint_dir=checkpoint_dir, monitor=monitor)
+        history, state = optimize(objective, params.optimization, checkpoint_dir=checkpoint_dir, monitor=monitor)
         return history, state
 
     whole, whole_state = run(tmp_path / "whole")
@@ -132,4 +134,4 @@ def test_a_nan_loss_stops_training_with_a_message(tmp_path: Path) -> None:
         jit_compile=False,
     )
     with pytest.raises(TrainingDiverged, match="Adam step 1"):
-        train(objective, _forward().optimization, checkpoint_dir=tmp_path, log=lambda _: None)
+        optimize(objective, _forward().optimization, checkpoint_dir=tmp_path, log=lambda _: None)
