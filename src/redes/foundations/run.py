@@ -11,7 +11,7 @@ import pandas as pd
 
 from redes.errors import RedesError
 from redes.foundations.attention import attention_checks, causal_attention_example
-from redes.foundations.autodiff import autodiff_checks
+from redes.foundations.autodiff_checks import autodiff_checks
 from redes.foundations.backprop import gradient_checks
 from redes.foundations.checks import Check
 from redes.foundations.gan import GanResult, gan_check, train_gan
@@ -54,7 +54,7 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
         *logistic.checks,
         *gradient_checks(seed, **params.backprop.model_dump()),
         *keras_three_ways_checks(seed, **params.keras_apis.model_dump()),
-        *autodiff_checks(seed, **params.autodiff.model_dump()),
+        *autodiff_checks(params.autodiff, seed),
         *layer_checks(seed, **params.layers.model_dump()),
         *recurrent_checks(seed, **params.recurrent.model_dump()),
         *attention_checks(seed, **attention.model_dump()),
