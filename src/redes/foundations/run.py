@@ -12,7 +12,7 @@ import pandas as pd
 from redes.errors import RedesError
 from redes.foundations.attention import attention_checks, causal_attention_example
 from redes.foundations.autodiff_checks import autodiff_checks
-from redes.foundations.backprop import gradient_checks
+from redes.foundations.backprop_checks import gradient_checks
 from redes.foundations.checks import Check
 from redes.foundations.gan import GanResult, gan_check, train_gan
 from redes.foundations.keras_apis import keras_three_ways_checks
@@ -52,7 +52,7 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
     checks = [
         *linear.checks,
         *logistic.checks,
-        *gradient_checks(seed, **params.backprop.model_dump()),
+        *gradient_checks(params.backprop, seed),
         *keras_three_ways_checks(seed, **params.keras_apis.model_dump()),
         *autodiff_checks(params.autodiff, seed),
         *layer_checks(seed, **params.layers.model_dump()),
