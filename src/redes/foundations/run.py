@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from redes.errors import RedesError
-from redes.foundations.attention import attention_checks, causal_attention_example
+from redes.foundations.attention_checks import attention_checks, causal_attention_example
 from redes.foundations.autodiff_checks import autodiff_checks
 from redes.foundations.backprop_checks import gradient_checks
 from redes.foundations.checks import Check
@@ -48,7 +48,6 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
     """Run every check in course order; the GAN, the one that trains, comes last."""
     linear = linear_regression_checks(seed, **params.linear.model_dump())
     logistic = logistic_regression_checks(seed, **params.logistic.model_dump())
-    attention = params.attention
     checks = [
         *linear.checks,
         *logistic.checks,
@@ -57,7 +56,7 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
         *autodiff_checks(params.autodiff, seed),
         *layer_checks(seed, **params.layers.model_dump()),
         *recurrent_checks(seed, **params.recurrent.model_dump()),
-        *attention_checks(seed, **attention.model_dump()),
+        *attention_checks(params.attention, seed),
     ]
     gan_params = params.gan.model_dump()
     max_ratio = gan_params.pop("max_wasserstein_ratio")
@@ -66,9 +65,7 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
     names = [check.name for check in checks]
     if len(set(names)) != len(names):
         raise ValueError(f"check names must be unique: {names}")
-    weights = causal_attention_example(
-        seed, attention.sequence_length, attention.model_size, attention.heads, attention.key_size
-    )
+    weights = causal_attention_example(params.attention, seed)
     return FoundationsResults(checks, linear, logistic, gan, weights)
 
 
