@@ -16,7 +16,7 @@ from redes.foundations.backprop_checks import gradient_checks
 from redes.foundations.checks import Check
 from redes.foundations.gan import GanResult, gan_check, train_gan
 from redes.foundations.keras_apis import keras_three_ways_checks
-from redes.foundations.layers import layer_checks
+from redes.foundations.layers_checks import layer_checks
 from redes.foundations.linear import LinearRegressionResults, linear_regression_checks
 from redes.foundations.logistic import LogisticRegressionResults, logistic_regression_checks
 from redes.foundations.params import FoundationsParams
@@ -54,7 +54,7 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
         *gradient_checks(params.backprop, seed),
         *keras_three_ways_checks(seed, **params.keras_apis.model_dump()),
         *autodiff_checks(params.autodiff, seed),
-        *layer_checks(seed, **params.layers.model_dump()),
+        *layer_checks(params.layers, seed),
         *recurrent_checks(seed, **params.recurrent.model_dump()),
         *attention_checks(params.attention, seed),
     ]
