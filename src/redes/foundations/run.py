@@ -20,7 +20,7 @@ from redes.foundations.layers_checks import layer_checks
 from redes.foundations.linear import LinearRegressionResults, linear_regression_checks
 from redes.foundations.logistic import LogisticRegressionResults, logistic_regression_checks
 from redes.foundations.params import FoundationsParams
-from redes.foundations.recurrent import recurrent_checks
+from redes.foundations.recurrent_checks import recurrent_checks
 
 # The data behind §1 and §2: scikit-learn's bundled files, hashed into the MLflow run's tags.
 BUNDLED_DATA_FILES = ("diabetes_data_raw.csv.gz", "diabetes_target.csv.gz", "breast_cancer.csv")
@@ -55,7 +55,7 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
         *keras_three_ways_checks(seed, **params.keras_apis.model_dump()),
         *autodiff_checks(params.autodiff, seed),
         *layer_checks(params.layers, seed),
-        *recurrent_checks(seed, **params.recurrent.model_dump()),
+        *recurrent_checks(params.recurrent, seed),
         *attention_checks(params.attention, seed),
     ]
     gan_params = params.gan.model_dump()
