@@ -12,7 +12,7 @@ from redes.foundations.activations import ACTIVATIONS, sigmoid, sigmoid_derivati
 from redes.foundations.checks import Check
 from redes.foundations.gan import GanResult
 from redes.foundations.linear_checks import LinearRegressionResults
-from redes.foundations.logistic import LogisticRegressionResults
+from redes.foundations.logistic_checks import LogisticRegressionResults
 from redes.foundations.run import FoundationsResults
 
 

@@ -18,7 +18,7 @@ from redes.foundations.gan import GanResult, gan_check, train_gan
 from redes.foundations.keras_apis import keras_three_ways_checks
 from redes.foundations.layers_checks import layer_checks
 from redes.foundations.linear_checks import LinearRegressionResults, linear_regression_checks
-from redes.foundations.logistic import LogisticRegressionResults, logistic_regression_checks
+from redes.foundations.logistic_checks import LogisticRegressionResults, logistic_regression_checks
 from redes.foundations.params import FoundationsParams
 from redes.foundations.recurrent_checks import recurrent_checks
 
@@ -47,7 +47,7 @@ class FoundationsResults:
 def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
     """Run every check in course order; the GAN, the one that trains, comes last."""
     linear = linear_regression_checks(params.linear, seed)
-    logistic = logistic_regression_checks(seed, **params.logistic.model_dump())
+    logistic = logistic_regression_checks(params.logistic, seed)
     checks = [
         *linear.checks,
         *logistic.checks,
