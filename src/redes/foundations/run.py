@@ -15,7 +15,7 @@ from redes.foundations.autodiff_checks import autodiff_checks
 from redes.foundations.backprop_checks import gradient_checks
 from redes.foundations.checks import Check
 from redes.foundations.gan import GanResult, gan_check, train_gan
-from redes.foundations.keras_apis import keras_three_ways_checks
+from redes.foundations.keras_apis_checks import keras_three_ways_checks
 from redes.foundations.layers_checks import layer_checks
 from redes.foundations.linear_checks import LinearRegressionResults, linear_regression_checks
 from redes.foundations.logistic_checks import LogisticRegressionResults, logistic_regression_checks
@@ -52,7 +52,7 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
         *linear.checks,
         *logistic.checks,
         *gradient_checks(params.backprop, seed),
-        *keras_three_ways_checks(seed, **params.keras_apis.model_dump()),
+        *keras_three_ways_checks(params.keras_apis, seed),
         *autodiff_checks(params.autodiff, seed),
         *layer_checks(params.layers, seed),
         *recurrent_checks(params.recurrent, seed),
