@@ -58,10 +58,8 @@ def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
         *recurrent_checks(params.recurrent, seed),
         *attention_checks(params.attention, seed),
     ]
-    gan_params = params.gan.model_dump()
-    max_ratio = gan_params.pop("max_wasserstein_ratio")
-    gan = train_gan(seed, **gan_params)
-    checks.append(gan_check(gan, max_ratio))
+    gan = train_gan(params.gan, seed)
+    checks.append(gan_check(gan, params.gan.max_wasserstein_ratio))
     names = [check.name for check in checks]
     if len(set(names)) != len(names):
         raise ValueError(f"check names must be unique: {names}")
