@@ -8,19 +8,22 @@ import numpy as np
 import pytest
 
 from redes.foundations.attention import (
-    CAUSAL_INDEPENDENCE_TOLERANCE,
-    KERAS_FLOAT32_TOLERANCE,
-    attention_checks,
-    causal_attention_example,
     causal_mask,
     multi_head_attention,
-    random_multi_head_attention_weights,
-    random_transformer_block_weights,
     scaled_dot_product_attention,
     self_attention,
     transformer_block,
 )
+from redes.foundations.attention_checks import (
+    CAUSAL_INDEPENDENCE_TOLERANCE,
+    KERAS_FLOAT32_TOLERANCE,
+    attention_checks,
+    causal_attention_example,
+    random_multi_head_attention_weights,
+    random_transformer_block_weights,
+)
 from redes.foundations.checks import Check
+from redes.foundations.params import AttentionParams
 
 EXPECTED_CHECKS = {
     "attention_single_head": ("(48-50)", KERAS_FLOAT32_TOLERANCE),
@@ -32,14 +35,17 @@ EXPECTED_CHECKS = {
 
 # d_k = d_model / h in the first, d_k ≠ d_model / h in the second: the Keras kernel mapping must hold for both.
 CHECK_SIZES = [
-    {"seed": 0, "batch_size": 2, "sequence_length": 6, "model_size": 16, "heads": 4, "key_size": 4, "mlp_size": 32},
-    {"seed": 1, "batch_size": 3, "sequence_length": 5, "model_size": 6, "heads": 2, "key_size": 5, "mlp_size": 12},
+    {"batch_size": 2, "sequence_length": 6, "model_size": 16, "heads": 4, "key_size": 4, "mlp_size": 32},
+    {"batch_size": 3, "sequence_length": 5, "model_size": 6, "heads": 2, "key_size": 5, "mlp_size": 12},
 ]
+# The sizes of the heatmap example; batch_size and mlp_size play no part in it.
+EXAMPLE_SIZES = {"batch_size": 1, "sequence_length": 4, "model_size": 4, "heads": 2, "key_size": 2, "mlp_size": 1}
 
 
-@pytest.fixture(scope="module", params=CHECK_SIZES, ids=["even_heads", "free_key_size"])
+@pytest.fixture(scope="module", params=list(enumerate(CHECK_SIZES)), ids=["even_heads", "free_key_size"])
 def checks(request: pytest.FixtureRequest) -> dict[str, Check]:
-    return {check.name: check for check in attention_checks(**request.param)}
+    seed, sizes = request.param
+    return {check.name: check for check in attention_checks(AttentionParams(**sizes), seed)}
 
 
 def test_checks_are_the_expected_ones(checks: dict[str, Check]) -> None:
@@ -75,7 +81,8 @@ def test_single_token_with_causal_mask_attends_to_itself_only() -> None:
 
 
 def test_causal_weights_are_exactly_zero_above_the_diagonal_and_rows_sum_to_one() -> None:
-    weights = causal_attention_example(seed=0, sequence_length=7, model_size=8, heads=2, key_size=4)
+    params = AttentionParams(**{**EXAMPLE_SIZES, "sequence_length": 7, "model_size": 8, "key_size": 4})
+    weights = causal_attention_example(params, seed=0)
     assert weights.shape == (2, 7, 7)
     above_diagonal = ~causal_mask(7)
     assert np.all(weights[:, above_diagonal] == 0.0)
@@ -84,13 +91,10 @@ def test_causal_weights_are_exactly_zero_above_the_diagonal_and_rows_sum_to_one(
 
 
 def test_causal_attention_example_is_reproducible_from_its_seed() -> None:
-    first = causal_attention_example(seed=5, sequence_length=4, model_size=4, heads=2, key_size=2)
-    np.testing.assert_array_equal(
-        first, causal_attention_example(seed=5, sequence_length=4, model_size=4, heads=2, key_size=2)
-    )
-    assert not np.array_equal(
-        first, causal_attention_example(seed=6, sequence_length=4, model_size=4, heads=2, key_size=2)
-    )
+    params = AttentionParams(**EXAMPLE_SIZES)
+    first = causal_attention_example(params, seed=5)
+    np.testing.assert_array_equal(first, causal_attention_example(params, seed=5))
+    assert not np.array_equal(first, causal_attention_example(params, seed=6))
 
 
 def test_without_the_mask_later_tokens_reach_earlier_outputs() -> None:
@@ -124,16 +128,14 @@ def test_attention_weights_are_a_softmax_of_scaled_scores() -> None:
 
 def test_model_size_not_divisible_by_heads_is_rejected() -> None:
     with pytest.raises(ValueError, match="not divisible"):
-        attention_checks(seed=0, batch_size=1, sequence_length=3, model_size=6, heads=4, key_size=2, mlp_size=8)
-    with pytest.raises(ValueError, match="not divisible"):
-        causal_attention_example(seed=0, sequence_length=3, model_size=10, heads=3, key_size=2)
+        AttentionParams(batch_size=1, sequence_length=3, model_size=6, heads=4, key_size=2, mlp_size=8)
 
 
 @pytest.mark.parametrize("size", ["batch_size", "sequence_length", "model_size", "heads", "key_size", "mlp_size"])
 def test_non_positive_sizes_are_rejected(size: str) -> None:
     sizes = {**CHECK_SIZES[0], size: 0}
     with pytest.raises(ValueError, match=size):
-        attention_checks(**sizes)
+        AttentionParams(**sizes)
 
 
 def test_bad_shapes_are_rejected() -> None:

@@ -8,26 +8,29 @@ import pytest
 from redes.foundations.autodiff import (
     DUAL_OPERATIONS,
     ENGINE_OPERATIONS,
-    FORWARD_MODE_TOLERANCE,
-    REVERSE_MODE_TOLERANCE,
-    TENSORFLOW_OPERATIONS,
-    VALUES_TOLERANCE,
     Constant,
     Dual,
     Variable,
-    autodiff_checks,
-    dense_tanh_layer,
     directional_derivative,
     expression_formula,
     formula,
     forward_gradients,
     forward_mode_value_and_gradients,
     gradients,
-    random_expressions,
     reverse_mode_value_and_gradients,
+)
+from redes.foundations.autodiff_checks import (
+    FORWARD_MODE_TOLERANCE,
+    REVERSE_MODE_TOLERANCE,
+    TENSORFLOW_OPERATIONS,
+    VALUES_TOLERANCE,
+    autodiff_checks,
+    dense_tanh_layer,
+    random_expressions,
     tensorflow_value_and_gradients,
 )
 from redes.foundations.checks import relative_error
+from redes.foundations.params import AutodiffParams
 
 
 def test_tolerances_are_the_stated_ones() -> None:
@@ -36,7 +39,7 @@ def test_tolerances_are_the_stated_ones() -> None:
 
 @pytest.mark.parametrize(("seed", "depth"), [(0, 3), (1, 4)])
 def test_checks_meet_their_tolerances(seed: int, depth: int) -> None:
-    checks = autodiff_checks(seed=seed, expressions=5, depth=depth)
+    checks = autodiff_checks(AutodiffParams(expressions=5, depth=depth), seed)
     assert [check.name for check in checks] == ["autodiff_reverse_mode", "autodiff_forward_mode", "autodiff_values"]
     assert [check.tolerance for check in checks] == [REVERSE_MODE_TOLERANCE, FORWARD_MODE_TOLERANCE, VALUES_TOLERANCE]
     for check in checks:
@@ -46,8 +49,8 @@ def test_checks_meet_their_tolerances(seed: int, depth: int) -> None:
 
 
 def test_checks_reject_empty_batteries() -> None:
-    with pytest.raises(ValueError, match="at least one expression"):
-        autodiff_checks(seed=0, expressions=0, depth=3)
+    with pytest.raises(ValueError, match="greater than 0"):
+        AutodiffParams(expressions=0, depth=3)
     with pytest.raises(ValueError, match="depth at least 1"):
         random_expressions(seed=0, count=2, depth=0)
 

@@ -11,10 +11,6 @@ import tensorflow as tf
 
 from redes.foundations.activations import ACTIVATIONS, LEAKY_RELU_SLOPE
 from redes.foundations.backprop import (
-    FINITE_DIFFERENCE_TOLERANCE,
-    GRADIENT_TAPE_TOLERANCE,
-    KINK_MARGIN,
-    TENSORFLOW_ACTIVATIONS,
     Activation,
     Dense,
     LayerNorm,
@@ -22,22 +18,28 @@ from redes.foundations.backprop import (
     Module,
     SoftmaxCrossEntropy,
     backprop_gradients,
+    network_forward,
+)
+from redes.foundations.backprop_checks import (
+    FINITE_DIFFERENCE_TOLERANCE,
+    GRADIENT_TAPE_TOLERANCE,
+    KINK_MARGIN,
+    TENSORFLOW_ACTIVATIONS,
     finite_difference_gradients,
     gradient_checks,
-    network_forward,
     random_network,
     tape_gradients,
 )
 from redes.foundations.checks import Check, relative_error, worst_relative_error
+from redes.foundations.params import BackpropParams
 
 STEP = 1e-6
 
 
 @pytest.fixture(scope="module")
 def checks() -> list[Check]:
-    return gradient_checks(
-        seed=3, batch_size=6, input_size=4, hidden_sizes=(5, 4), classes=3, finite_difference_step=STEP
-    )
+    params = BackpropParams(batch_size=6, input_size=4, hidden_sizes=[5, 4], classes=3, finite_difference_step=STEP)
+    return gradient_checks(params, seed=3)
 
 
 def test_stated_tolerances() -> None:
@@ -247,4 +249,4 @@ def test_bad_arguments_raise_value_error() -> None:
     with pytest.raises(ValueError, match="step"):
         finite_difference_gradients([], SoftmaxCrossEntropy(), np.zeros((1, 2)), np.array([0]), 0.0)
     with pytest.raises(ValueError, match="classes"):
-        gradient_checks(seed=0, batch_size=2, input_size=2, hidden_sizes=(2,), classes=1, finite_difference_step=STEP)
+        BackpropParams(batch_size=2, input_size=2, hidden_sizes=[2], classes=1, finite_difference_step=STEP)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-import redes.foundations.gan as gan_module
 from conftest import REPO_ROOT
 from redes.config import load_params
 from redes.foundations.activations import sigmoid
@@ -22,6 +21,7 @@ from redes.foundations.gan import (
     sample_mixture,
     train_gan,
 )
+from redes.foundations.params import GanParams
 
 # Three unequal components, so a mix-up of weights, means or stds shows in the moments.
 WEIGHTS = (0.2, 0.5, 0.3)
@@ -36,10 +36,9 @@ LOSS_TOLERANCE = 1e-5  # float32 train_step against a float64 recomputation from
 # and a G that keeps only the heavier mode still has a ratio of about 0.6 or more.
 TINY_MAX_RATIO = 0.5
 TINY_TRAINING = {
-    "seed": 0,
-    "mixture_weights": (0.3, 0.7),
-    "mixture_means": (-2.0, 2.0),
-    "mixture_stds": (0.5, 0.5),
+    "mixture_weights": [0.3, 0.7],
+    "mixture_means": [-2.0, 2.0],
+    "mixture_stds": [0.5, 0.5],
     "generator_loss": "non_saturating",
     "latent_size": 8,
     "hidden_units": 64,
@@ -48,6 +47,7 @@ TINY_TRAINING = {
     "batch_size": 128,
     "learning_rate": 1e-3,
     "evaluation_samples": 2000,
+    "max_wasserstein_ratio": TINY_MAX_RATIO,
 }
 # k = 2 so that repeatability also covers splitting a batch into k minibatches.
 REPEATED_TRAINING = {**TINY_TRAINING, "generator_steps": 150, "discriminator_steps": 2, "batch_size": 32}
@@ -142,7 +142,7 @@ def test_train_step_losses_are_algorithm_1s(generator_loss: str) -> None:
 
 @pytest.fixture(scope="module")
 def tiny_result() -> GanResult:
-    return train_gan(**TINY_TRAINING)
+    return train_gan(GanParams(**TINY_TRAINING), seed=0)
 
 
 def test_short_training_learns_both_modes(tiny_result: GanResult) -> None:
@@ -158,7 +158,8 @@ def test_short_training_learns_both_modes(tiny_result: GanResult) -> None:
 
 
 def test_training_repeats_exactly() -> None:
-    first, second = train_gan(**REPEATED_TRAINING), train_gan(**REPEATED_TRAINING)
+    params = GanParams(**REPEATED_TRAINING)
+    first, second = train_gan(params, seed=0), train_gan(params, seed=0)
     assert not np.array_equal(first.trained_samples, first.untrained_samples)  # training changed G
     for name in ("target_samples", "untrained_samples", "trained_samples", "discriminator_losses", "generator_losses"):
         np.testing.assert_array_equal(getattr(first, name), getattr(second, name), err_msg=name)
@@ -185,23 +186,19 @@ def test_gan_check_is_the_wasserstein_ratio() -> None:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"mixture_weights": (0.3, 0.6)}, "sum to 1"),
-        ({"mixture_weights": (-0.5, 1.5)}, "non-negative"),
-        ({"mixture_means": (-2.0, 0.0, 2.0)}, "same length"),
-        ({"mixture_stds": (0.5, 0.0)}, "standard deviations must be positive"),
-        ({"discriminator_steps": 0}, "discriminator_steps must be positive"),
-        ({"batch_size": 0}, "batch_size must be positive"),
-        ({"learning_rate": -1e-3}, "learning_rate must be positive"),
-        ({"generator_loss": "wasserstein"}, "unknown generator_loss 'wasserstein'"),
+        ({"mixture_weights": [0.3, 0.6]}, "sum to 1"),
+        ({"mixture_weights": [-0.5, 1.5]}, "mixture_weights"),
+        ({"mixture_means": [-2.0, 0.0, 2.0]}, "same length"),
+        ({"mixture_stds": [0.5, 0.0]}, "mixture_stds"),
+        ({"discriminator_steps": 0}, "discriminator_steps"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"learning_rate": -1e-3}, "learning_rate"),
+        ({"generator_loss": "wasserstein"}, "generator_loss"),
     ],
 )
-def test_bad_arguments_fail_before_training(arguments: dict, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    def training_started(*args: object, **kwargs: object) -> None:
-        raise AssertionError("train_gan started training before rejecting its arguments")
-
-    monkeypatch.setattr(gan_module, "seed_everything", training_started)
+def test_bad_params_are_rejected_before_training(arguments: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        train_gan(**{**TINY_TRAINING, **arguments})
+        GanParams(**{**TINY_TRAINING, **arguments})
 
 
 def test_mixture_functions_reject_bad_mixtures() -> None:
@@ -217,7 +214,6 @@ def test_mixture_functions_reject_bad_mixtures() -> None:
 def test_default_training_passes_the_check() -> None:
     """The foundations stage's GAN at the params.yaml sizes learns both modes (about 20 s)."""
     params = load_params(REPO_ROOT / "params.yaml")
-    gan = params.foundations.gan.model_dump()
-    max_ratio = gan.pop("max_wasserstein_ratio")
-    check = gan_check(train_gan(params.base.seed, **gan), max_ratio)
+    gan = params.foundations.gan
+    check = gan_check(train_gan(gan, params.base.seed), gan.max_wasserstein_ratio)
     assert check.passed, f"W1 ratio {check.max_rel_error:.3f} > {check.tolerance}"

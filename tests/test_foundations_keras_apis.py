@@ -11,13 +11,13 @@ from redes.foundations.backprop import Activation, Dense, network_forward
 from redes.foundations.checks import relative_error
 from redes.foundations.keras_apis import (
     KERAS_ACTIVATIONS,
-    KERAS_TOLERANCE,
     TwoLayerNetwork,
     build_functional,
     build_sequential,
     keras_activation,
-    keras_three_ways_checks,
 )
+from redes.foundations.keras_apis_checks import KERAS_TOLERANCE, keras_three_ways_checks
+from redes.foundations.params import KerasApisParams
 
 
 def test_stated_tolerance() -> None:
@@ -26,9 +26,8 @@ def test_stated_tolerance() -> None:
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
 def test_three_apis_agree_with_numpy(activation: str) -> None:
-    checks = keras_three_ways_checks(
-        seed=1, batch_size=6, input_size=5, hidden_size=7, outputs=3, activation=activation
-    )
+    params = KerasApisParams(batch_size=6, input_size=5, hidden_size=7, outputs=3, activation=activation)
+    checks = keras_three_ways_checks(params, seed=1)
     assert [check.name for check in checks] == ["keras_sequential", "keras_functional", "keras_subclassing"]
     for check in checks:
         assert check.equation == "(35)"
@@ -69,8 +68,8 @@ def test_models_have_the_two_layers_of_eq_35() -> None:
 
 
 def test_unknown_activation_raises_value_error() -> None:
-    with pytest.raises(ValueError, match="unknown activation 'swish'"):
-        keras_three_ways_checks(seed=0, batch_size=2, input_size=2, hidden_size=2, outputs=1, activation="swish")
+    with pytest.raises(ValueError, match="'swish'"):
+        KerasApisParams(batch_size=2, input_size=2, hidden_size=2, outputs=1, activation="swish")
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
         keras_activation("swish")
     with pytest.raises(ValueError, match="unknown activation 'swish'"):
@@ -78,5 +77,5 @@ def test_unknown_activation_raises_value_error() -> None:
 
 
 def test_non_positive_size_raises_value_error() -> None:
-    with pytest.raises(ValueError, match="hidden_size must be at least 1"):
-        keras_three_ways_checks(seed=0, batch_size=2, input_size=2, hidden_size=0, outputs=1, activation="relu")
+    with pytest.raises(ValueError, match="hidden_size"):
+        KerasApisParams(batch_size=2, input_size=2, hidden_size=0, outputs=1, activation="relu")

@@ -7,15 +7,9 @@ import numpy as np
 import pytest
 
 from redes.foundations.checks import float32_exact, relative_error
-from redes.foundations.layers import (
-    KERAS_FLOAT32_TOLERANCE,
-    conv2d,
-    im2col,
-    layer_checks,
-    max_pool2d,
-    output_size,
-    padding_amounts,
-)
+from redes.foundations.layers import conv2d, im2col, max_pool2d, output_size, padding_amounts
+from redes.foundations.layers_checks import KERAS_FLOAT32_TOLERANCE, layer_checks
+from redes.foundations.params import LayersParams
 
 
 def keras_output(layer: keras.layers.Layer, weights: list[np.ndarray], x: np.ndarray) -> np.ndarray:
@@ -31,7 +25,10 @@ def keras_output(layer: keras.layers.Layer, weights: list[np.ndarray], x: np.nda
 def test_every_layer_check_passes(
     batch_size: int, height: int, width: int, channels: int, filters: int, kernel_size: int
 ) -> None:
-    checks = layer_checks(0, batch_size, height, width, channels, filters, kernel_size)
+    params = LayersParams(
+        batch_size=batch_size, height=height, width=width, channels=channels, filters=filters, kernel_size=kernel_size
+    )
+    checks = layer_checks(params, seed=0)
     by_name = {check.name: check for check in checks}
     assert len(by_name) == len(checks)
     expected = {
@@ -122,7 +119,7 @@ def test_valid_padding_rejects_a_kernel_larger_than_the_input() -> None:
     with pytest.raises(ValueError, match="larger than the input"):
         output_size(3, 4, 1, "valid")
     with pytest.raises(ValueError, match="larger than the input"):
-        layer_checks(0, 2, 3, 3, 1, 2, 5)
+        layer_checks(LayersParams(batch_size=2, height=3, width=3, channels=1, filters=2, kernel_size=5), seed=0)
 
 
 def test_bad_arguments_raise_clear_errors() -> None:

@@ -8,10 +8,6 @@ from sklearn.linear_model import LinearRegression
 
 from redes.foundations.checks import relative_error
 from redes.foundations.linear import (
-    CLOSED_FORM_TOLERANCE,
-    ITERATIVE_TOLERANCE,
-    ROUND_OFF_TOLERANCE,
-    _lms_step_by_gradient_tape,
     batch_gradient_descent,
     cost,
     diabetes_design,
@@ -19,6 +15,12 @@ from redes.foundations.linear import (
     normal_equations,
     pseudo_inverse,
     stochastic_gradient_descent,
+)
+from redes.foundations.linear_checks import (
+    CLOSED_FORM_TOLERANCE,
+    ITERATIVE_TOLERANCE,
+    ROUND_OFF_TOLERANCE,
+    _lms_step_by_gradient_tape,
 )
 
 

@@ -10,17 +10,14 @@ from sklearn.linear_model import LogisticRegression
 
 from redes.foundations.activations import sigmoid, sigmoid_derivative
 from redes.foundations.checks import relative_error
-from redes.foundations.logistic import (
-    ITERATIVE_TOLERANCE,
-    breast_cancer_design,
-    gradient_ascent,
-    log_likelihood,
-    logistic_regression_checks,
-)
+from redes.foundations.logistic import breast_cancer_design, gradient_ascent, log_likelihood
+from redes.foundations.logistic_checks import ITERATIVE_TOLERANCE, logistic_regression_checks
+from redes.foundations.params import LogisticRegressionParams
 
 
 def test_every_logistic_check_passes_at_the_default_params() -> None:
-    results = logistic_regression_checks(0, ["mean radius", "mean texture"], learning_rate=0.003, iterations=1000)
+    params = LogisticRegressionParams(features=["mean radius", "mean texture"], learning_rate=0.003, iterations=1000)
+    results = logistic_regression_checks(params, seed=0)
     for check in results.checks:
         assert check.passed, check
     assert np.all(np.diff(results.log_likelihood_history) >= -1e-9)  # ascent never goes down

@@ -8,18 +8,15 @@ import pytest
 
 from redes.foundations.activations import sigmoid
 from redes.foundations.checks import relative_error
-from redes.foundations.recurrent import (
+from redes.foundations.params import RecurrentParams
+from redes.foundations.recurrent import GRUWeights, LSTMWeights, gru_forward, lstm_forward, simple_rnn_forward
+from redes.foundations.recurrent_checks import (
     KERAS_FLOAT32_TOLERANCE,
-    GRUWeights,
-    LSTMWeights,
-    gru_forward,
     gru_keras_weights,
-    lstm_forward,
     lstm_keras_weights,
     random_gate_weights,
     random_gru_weights,
     recurrent_checks,
-    simple_rnn_forward,
 )
 
 EXPECTED_EQUATIONS = {
@@ -52,7 +49,8 @@ def swap_column_blocks(array: np.ndarray, units: int, first: int, second: int) -
 
 @pytest.mark.parametrize(("batch_size", "timesteps", "features", "units"), [(4, 6, 3, 5), (2, 1, 2, 3), (3, 12, 4, 4)])
 def test_every_recurrent_check_passes(batch_size: int, timesteps: int, features: int, units: int) -> None:
-    checks = recurrent_checks(0, batch_size, timesteps, features, units)
+    params = RecurrentParams(batch_size=batch_size, timesteps=timesteps, features=features, units=units)
+    checks = recurrent_checks(params, seed=0)
     assert {check.name: check.equation for check in checks} == EXPECTED_EQUATIONS
     assert len(checks) == len(EXPECTED_EQUATIONS)
     for check in checks:

@@ -11,8 +11,8 @@ from redes.figures import plt, save
 from redes.foundations.activations import ACTIVATIONS, sigmoid, sigmoid_derivative
 from redes.foundations.checks import Check
 from redes.foundations.gan import GanResult
-from redes.foundations.linear import LinearRegressionResults
-from redes.foundations.logistic import LogisticRegressionResults
+from redes.foundations.linear_checks import LinearRegressionResults
+from redes.foundations.logistic_checks import LogisticRegressionResults
 from redes.foundations.run import FoundationsResults
 
 

@@ -7,10 +7,10 @@ m target samples and m noise vectors, then one generator step on m fresh noise v
 The generator descends either Algorithm 1's log(1 - D(G(z))) ("minimax") or the
 non-saturating -log D(G(z)) the paper recommends in practice ("non_saturating").
 
-This is the one TensorFlow-specific module of the foundations: a `keras.Model` whose
-`train_step` plays the game with `tf.GradientTape`, in float32. All randomness (target
-samples, noise, initial weights) is drawn in NumPy from one seed, so a run repeats
-exactly. The check compares the 1-Wasserstein distance between generated and target
+Unlike the NumPy topics beside it, and like `keras_apis.py`, this module is Keras: Algorithm 1
+is a `keras.Model` whose `train_step` plays the game with `tf.GradientTape`, in float32. All
+randomness (target samples, noise, initial weights) is drawn in NumPy from one seed, so a run
+repeats exactly. The check compares the 1-Wasserstein distance between generated and target
 samples after training with the same distance before it.
 """
 
@@ -25,11 +25,10 @@ import tensorflow as tf
 from scipy.stats import wasserstein_distance
 
 from redes.foundations.checks import Check, require_positive
+from redes.foundations.params import GanParams
 from redes.seeding import seed_everything
 
 Array = np.ndarray
-
-GENERATOR_LOSSES = ("non_saturating", "minimax")
 
 # Adam's first-moment decay lowered from 0.9 as in Radford et al. (2016): with the
 # discriminator's target moving every step, a long momentum makes the game oscillate.
@@ -210,20 +209,7 @@ def _generate(generator: keras.Model, noise: Array) -> Array:
     return np.asarray(generator(noise.astype(np.float32), training=False), dtype=np.float64)[:, 0]
 
 
-def train_gan(
-    seed: int,
-    mixture_weights: Sequence[float],
-    mixture_means: Sequence[float],
-    mixture_stds: Sequence[float],
-    latent_size: int,
-    hidden_units: int,
-    generator_steps: int,
-    discriminator_steps: int,
-    batch_size: int,
-    learning_rate: float,
-    evaluation_samples: int,
-    generator_loss: str,
-) -> GanResult:
+def train_gan(params: GanParams, seed: int) -> GanResult:
     """Train G and D on the mixture with Algorithm 1 and measure how close G's samples came to it.
 
     `batch_size` is m, `discriminator_steps` is k. params.yaml chooses the non-saturating
@@ -235,52 +221,40 @@ def train_gan(
     anywhere early on), the first all but vanishes and the second is largest, so only the
     non-saturating G keeps moving mass towards the mode it is missing.
     """
-    weights, means, stds = validate_mixture(mixture_weights, mixture_means, mixture_stds)
-    if generator_loss not in GENERATOR_LOSSES:
-        raise ValueError(f"unknown generator_loss {generator_loss!r}; expected one of {', '.join(GENERATOR_LOSSES)}")
-    require_positive(
-        latent_size=latent_size,
-        hidden_units=hidden_units,
-        generator_steps=generator_steps,
-        discriminator_steps=discriminator_steps,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        evaluation_samples=evaluation_samples,
-    )
-
+    weights, means, stds = validate_mixture(params.mixture_weights, params.mixture_means, params.mixture_stds)
     seed_everything(seed, deterministic=True)
     rng = np.random.default_rng(seed)
-    generator = _mlp("generator", latent_size, hidden_units, "relu")
+    generator = _mlp("generator", params.latent_size, params.hidden_units, "relu")
     # Leaky ReLU in D so that no fake sample meets a dead unit and loses its gradient to G.
-    discriminator = _mlp("discriminator", 1, hidden_units, "leaky_relu")
+    discriminator = _mlp("discriminator", 1, params.hidden_units, "leaky_relu")
     _set_glorot_weights(generator, rng)
     _set_glorot_weights(discriminator, rng)
 
-    target_samples = sample_mixture(rng, evaluation_samples, weights, means, stds)
-    untrained_samples = _generate(generator, rng.standard_normal((evaluation_samples, latent_size)))
+    target_samples = sample_mixture(rng, params.evaluation_samples, weights, means, stds)
+    untrained_samples = _generate(generator, rng.standard_normal((params.evaluation_samples, params.latent_size)))
 
-    k, m = discriminator_steps, batch_size
-    real = sample_mixture(rng, generator_steps * k * m, weights, means, stds)
+    steps, k, m = params.generator_steps, params.discriminator_steps, params.batch_size
+    real = sample_mixture(rng, steps * k * m, weights, means, stds)
     training_data = {
-        "real": real.reshape(generator_steps, k, m, 1).astype(np.float32),
+        "real": real.reshape(steps, k, m, 1).astype(np.float32),
         # Drawn in float32 directly: at the defaults a float64 draw would briefly double ~130 MB.
-        "discriminator_noise": rng.standard_normal((generator_steps, k, m, latent_size), dtype=np.float32),
-        "generator_noise": rng.standard_normal((generator_steps, m, latent_size), dtype=np.float32),
+        "discriminator_noise": rng.standard_normal((steps, k, m, params.latent_size), dtype=np.float32),
+        "generator_noise": rng.standard_normal((steps, m, params.latent_size), dtype=np.float32),
     }
-    gan = MinimaxGan(generator, discriminator, discriminator_steps, generator_loss)
+    gan = MinimaxGan(generator, discriminator, k, params.generator_loss)
     gan.compile(
-        discriminator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=ADAM_BETA_1),
-        generator_optimizer=keras.optimizers.Adam(learning_rate, beta_1=ADAM_BETA_1),
+        discriminator_optimizer=keras.optimizers.Adam(params.learning_rate, beta_1=ADAM_BETA_1),
+        generator_optimizer=keras.optimizers.Adam(params.learning_rate, beta_1=ADAM_BETA_1),
     )
     recorder = _LossRecorder()
     # One row per iteration of Algorithm 1. The rows are already independent draws, so no
     # shuffling: that would be the one random choice not made by `rng`.
     gan.fit(training_data, batch_size=1, epochs=1, shuffle=False, verbose=0, callbacks=[recorder])
 
-    trained_samples = _generate(generator, rng.standard_normal((evaluation_samples, latent_size)))
+    trained_samples = _generate(generator, rng.standard_normal((params.evaluation_samples, params.latent_size)))
     grid, density = density_grid(weights, means, stds)
     return GanResult(
-        generator_loss=generator_loss,
+        generator_loss=params.generator_loss,
         target_samples=target_samples,
         untrained_samples=untrained_samples,
         trained_samples=trained_samples,

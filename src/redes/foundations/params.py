@@ -96,8 +96,16 @@ class AttentionParams(Section):
     sequence_length: PositiveInt
     model_size: PositiveInt
     heads: PositiveInt
+    # Keras' key_dim, free of d_model / heads, so the weight mapping is checked with d_k ≠ d_model / h too.
     key_size: PositiveInt
     mlp_size: PositiveInt
+
+    @model_validator(mode="after")
+    def _heads_split_model_size(self) -> AttentionParams:
+        # As the notes do: d_model split evenly among the heads.
+        if self.model_size % self.heads:
+            raise ValueError(f"model_size {self.model_size} is not divisible by heads {self.heads}")
+        return self
 
 
 class GanParams(Section):

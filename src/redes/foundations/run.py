@@ -10,17 +10,17 @@ import numpy as np
 import pandas as pd
 
 from redes.errors import RedesError
-from redes.foundations.attention import attention_checks, causal_attention_example
-from redes.foundations.autodiff import autodiff_checks
-from redes.foundations.backprop import gradient_checks
+from redes.foundations.attention_checks import attention_checks, causal_attention_example
+from redes.foundations.autodiff_checks import autodiff_checks
+from redes.foundations.backprop_checks import gradient_checks
 from redes.foundations.checks import Check
 from redes.foundations.gan import GanResult, gan_check, train_gan
-from redes.foundations.keras_apis import keras_three_ways_checks
-from redes.foundations.layers import layer_checks
-from redes.foundations.linear import LinearRegressionResults, linear_regression_checks
-from redes.foundations.logistic import LogisticRegressionResults, logistic_regression_checks
+from redes.foundations.keras_apis_checks import keras_three_ways_checks
+from redes.foundations.layers_checks import layer_checks
+from redes.foundations.linear_checks import LinearRegressionResults, linear_regression_checks
+from redes.foundations.logistic_checks import LogisticRegressionResults, logistic_regression_checks
 from redes.foundations.params import FoundationsParams
-from redes.foundations.recurrent import recurrent_checks
+from redes.foundations.recurrent_checks import recurrent_checks
 
 # The data behind §1 and §2: scikit-learn's bundled files, hashed into the MLflow run's tags.
 BUNDLED_DATA_FILES = ("diabetes_data_raw.csv.gz", "diabetes_target.csv.gz", "breast_cancer.csv")
@@ -46,29 +46,24 @@ class FoundationsResults:
 
 def run_foundations(params: FoundationsParams, seed: int) -> FoundationsResults:
     """Run every check in course order; the GAN, the one that trains, comes last."""
-    linear = linear_regression_checks(seed, **params.linear.model_dump())
-    logistic = logistic_regression_checks(seed, **params.logistic.model_dump())
-    attention = params.attention
+    linear = linear_regression_checks(params.linear, seed)
+    logistic = logistic_regression_checks(params.logistic, seed)
     checks = [
         *linear.checks,
         *logistic.checks,
-        *gradient_checks(seed, **params.backprop.model_dump()),
-        *keras_three_ways_checks(seed, **params.keras_apis.model_dump()),
-        *autodiff_checks(seed, **params.autodiff.model_dump()),
-        *layer_checks(seed, **params.layers.model_dump()),
-        *recurrent_checks(seed, **params.recurrent.model_dump()),
-        *attention_checks(seed, **attention.model_dump()),
+        *gradient_checks(params.backprop, seed),
+        *keras_three_ways_checks(params.keras_apis, seed),
+        *autodiff_checks(params.autodiff, seed),
+        *layer_checks(params.layers, seed),
+        *recurrent_checks(params.recurrent, seed),
+        *attention_checks(params.attention, seed),
     ]
-    gan_params = params.gan.model_dump()
-    max_ratio = gan_params.pop("max_wasserstein_ratio")
-    gan = train_gan(seed, **gan_params)
-    checks.append(gan_check(gan, max_ratio))
+    gan = train_gan(params.gan, seed)
+    checks.append(gan_check(gan, params.gan.max_wasserstein_ratio))
     names = [check.name for check in checks]
     if len(set(names)) != len(names):
         raise ValueError(f"check names must be unique: {names}")
-    weights = causal_attention_example(
-        seed, attention.sequence_length, attention.model_size, attention.heads, attention.key_size
-    )
+    weights = causal_attention_example(params.attention, seed)
     return FoundationsResults(checks, linear, logistic, gan, weights)
 
 
