@@ -8,16 +8,44 @@ coefficient (λ₁ = 1, λ₂ = ν).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from redes import figures
+from redes.pinn.physics import predict
 from redes.pinn.reference import BurgersProblem, Solution, relative_l2
 from redes.pinn.sampling import TrainingPoints
+from redes.pinn.train import TrainedPinn
 
 SLICE_TIMES = (0.25, 0.50, 0.75)
+TITLES = {
+    "forward": "forward problem",
+    "inverse_clean": "inverse problem, clean data",
+    "inverse_noisy": "inverse problem, noisy data",
+}
+
+
+def evaluate_case(
+    case: str, trained: TrainedPinn, problem: BurgersProblem, reference: Solution, scored_against: str, out_dir: Path
+) -> tuple[dict[str, float], list[Path]]:
+    """One trained case (of `PINN_CASES`) on the reference grid: its metrics, and its field, slices and loss figures."""
+    grid, _ = reference.points()
+    predicted = predict(trained.network, grid).reshape(reference.u.shape)
+    if case == "forward":
+        result = forward_metrics(predicted, reference, trained.seconds)
+    else:
+        result = inverse_metrics(trained.lambdas, problem, predicted, reference, trained.seconds)
+    title = f"Burgers PINN, {TITLES[case]} (vs {scored_against})"
+    figure_paths = [
+        figures.save(field_figure(predicted, reference, trained.points, title), out_dir / f"{case}_field.png"),
+        figures.save(slices_figure(predicted, reference, title), out_dir / f"{case}_slices.png"),
+        figures.save(loss_curves_figure(trained.history, title), out_dir / f"{case}_loss.png"),
+    ]
+    return result, figure_paths
 
 
 def forward_metrics(predicted: np.ndarray, reference: Solution, train_seconds: float) -> dict[str, float]:
