@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workspace import commit_all, copy_repository, pipeline_environment, run_command
+from tests.helpers.workspace import commit_all, copy_repository, pipeline_environment, run_command
 
 MIRROR = os.environ.get("REDES_DATA_MIRROR")
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO_ROOT
 from redes.config import load_params
 from redes.fetch import fetch_all
 from redes.har.data import prepare as prepare_har
 from redes.mnist.data import prepare
 from redes.pinn.reference import load_published, problem_from_params, scoring_reference
 from redes.sources import dataset_sources
+from tests.helpers import REPO_ROOT
 
 MIRROR = os.environ.get("REDES_DATA_MIRROR")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from redes.har.raw import RawDataError, raw_data_folder, read_recordings, read_segments
-from synthetic import write_hapt_zip
+from tests.helpers.synthetic import write_hapt_zip
 
 SUBJECTS = {1: 1, 2: 1, 3: 2}
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 
 def run_command(

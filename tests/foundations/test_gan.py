@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from conftest import REPO_ROOT
 from redes.config import load_params
 from redes.foundations.activations import sigmoid
 from redes.foundations.gan import (
@@ -22,6 +21,7 @@ from redes.foundations.gan import (
     train_gan,
 )
 from redes.foundations.params import GanParams
+from tests.helpers import REPO_ROOT
 
 # Three unequal components, so a mix-up of weights, means or stds shows in the moments.
 WEIGHTS = (0.2, 0.5, 0.3)

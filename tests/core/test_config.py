@@ -10,9 +10,9 @@ import pytest
 import yaml
 from sklearn.datasets import load_breast_cancer
 
-from conftest import REPO_ROOT, tiny_params_dict
 from redes.config import ParamsError, flatten, load_params, validate_params
 from redes.foundations.params import BREAST_CANCER_FEATURES
+from tests.helpers import REPO_ROOT, tiny_params_dict
 
 
 def test_committed_params_are_valid() -> None:

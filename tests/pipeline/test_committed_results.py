@@ -9,9 +9,9 @@ import re
 import pytest
 import yaml
 
-from conftest import REPO_ROOT
 from redes.har.params import HAR_MODELS
 from redes.mnist.params import MNIST_MODELS
+from tests.helpers import REPO_ROOT
 
 LOCK = REPO_ROOT / "dvc.lock"
 

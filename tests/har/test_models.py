@@ -9,12 +9,12 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import REPO_ROOT
 from redes.classifier import balanced_class_weights
 from redes.config import ParamsError, validate_params
 from redes.har.data import CHANNELS
 from redes.har.models import RandomGain, SignedLogCompression, build_model
 from redes.har.params import HAR_MODELS
+from tests.helpers import REPO_ROOT
 
 WINDOW, CLASSES = 128, 6
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 SOURCE = REPO_ROOT / "src"
 

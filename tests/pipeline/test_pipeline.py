@@ -20,9 +20,9 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-from conftest import tiny_params_dict
-from synthetic import write_mirror
-from workspace import commit_all, copy_repository, pipeline_environment, run_command
+from tests.helpers import tiny_params_dict
+from tests.helpers.synthetic import write_mirror
+from tests.helpers.workspace import commit_all, copy_repository, pipeline_environment, run_command
 
 FOUNDATIONS_FIGURES = (
     "linear_convergence.png",

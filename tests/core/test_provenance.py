@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from redes.provenance import git_state
-from workspace import commit_all, pipeline_environment, run_command
+from tests.helpers.workspace import commit_all, pipeline_environment, run_command
 
 
 def test_only_code_changes_make_the_checkout_dirty(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO_ROOT
 from redes.config import load_params
 from redes.errors import RedesError
 from redes.har.data import CHANNELS, SPLITS, load_windows, prepare, save_windows
 from redes.har.params import HarData
-from synthetic import HAPT_SAMPLES, HAPT_SUBJECTS, write_hapt_zip
+from tests.helpers import REPO_ROOT
+from tests.helpers.synthetic import HAPT_SAMPLES, HAPT_SUBJECTS, write_hapt_zip
 
 
 @pytest.fixture(scope="module")

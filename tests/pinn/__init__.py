@@ -1,0 +1,1 @@
+"""Tests of the physics-informed network for Burgers' equation."""
