@@ -1,4 +1,4 @@
-"""dvc.yaml's deps cover the code each stage runs, so editing a module always reruns the stages that use it.
+"""dvc.yaml matches the code: each stage's deps cover what it runs, and each foreach stage trains the listed models.
 
 Each stage's `redes` modules are found by following the imports (top-level and inside
 functions alike) from its script in `stages/`; every one of their files must be a dep of
@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from redes.har.params import HAR_MODELS
+from redes.mnist.params import MNIST_MODELS
+from redes.pinn.params import PINN_CASES
 from tests.helpers import REPO_ROOT
 
 SOURCE = REPO_ROOT / "src"
@@ -97,3 +100,12 @@ def test_imports_inside_functions_count() -> None:
     """tracking.py imports mlflow.keras inside a method; redes modules imported that way are followed too."""
     files = {str(file.relative_to(REPO_ROOT)) for file in code_files(REPO_ROOT / "stages" / "mnist_evaluate.py")}
     assert {"src/redes/tracking.py", "src/redes/provenance.py", "src/redes/fetch.py"} <= files
+
+
+@pytest.mark.parametrize(
+    ("stage", "names"), [("mnist_train", MNIST_MODELS), ("har_train", HAR_MODELS), ("pinn_train", PINN_CASES)]
+)
+def test_foreach_stages_train_the_models_the_schema_lists(stage: str, names: tuple[str, ...]) -> None:
+    """The model lists exist once, in each project's params.py; dvc.yaml trains exactly those."""
+    foreach = yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"][stage]["foreach"]
+    assert list(foreach) == list(names)
