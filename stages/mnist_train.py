@@ -1,8 +1,11 @@
 """Stage `mnist_train@<model>`: train the MLP or the CNN, tracked as one MLflow run.
 
 An interrupted training (killed, machine rebooted) resumes from its last backup and
-continues the same MLflow run when the stage runs again.
+continues the same MLflow run when the stage runs again, to the same weights as a run
+never interrupted. The backup goes only once the model is logged and saved.
 """
+
+import shutil
 
 from redes import tracking
 from redes.files import write_csv, write_json
@@ -34,15 +37,17 @@ def main(argv: list[str]) -> None:
             model_name,
             model_params,
             splits,
+            seed=params.base.seed,
             backup_dir=run.backup_dir,
             distribution=params.base.distribution,
             callbacks=[run.keras_callback()],
         )
+        run.log_keras_model(model, splits.x_test[:2])
         model_dir = workspace.models("mnist", model_name)
         save_model(model, model_dir / "model.keras")
         write_csv(history, workspace.plots("mnist") / f"{model_name}_history.csv")
-        run.log_keras_model(model, splits.x_test[:2])
         write_json(model_dir / "run.json", {"experiment": "mnist", "run_id": run.run_id})
+    shutil.rmtree(run.backup_dir)
 
 
 if __name__ == "__main__":

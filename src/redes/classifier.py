@@ -40,6 +40,7 @@ def fit_classifier(
     train: tuple[np.ndarray, np.ndarray],
     validation: tuple[np.ndarray, np.ndarray],
     *,
+    seed: int,
     backup_dir: Path,
     distribution: str = "one_device",
     callbacks: Sequence[keras.callbacks.Callback] = (),
@@ -47,8 +48,9 @@ def fit_classifier(
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Train a softmax classifier on integer labels; return it with its per-epoch history.
 
-    If `backup_dir` holds the backup of an interrupted run of the same configuration,
-    training continues from it. The history has one row per epoch (1-based `epoch`).
+    `seed` draws each epoch's batch order. If `backup_dir` holds the backup of an interrupted
+    run of the same configuration, training continues from it, to the same end; the caller
+    deletes the folder once the model is saved. The history has one row per epoch (1-based `epoch`).
     """
     x_train, y_train = train
     steps_per_epoch = math.ceil(len(x_train) / params.batch_size)
@@ -71,13 +73,13 @@ def fit_classifier(
         model,
         x_train,
         y_train,
-        backup_dir=backup_dir,
-        checkpoint_every_batches=params.checkpoint_every_batches,
-        callbacks=[early_stopping, *callbacks],
-        verbose=verbose,
         batch_size=params.batch_size,
         epochs=params.epochs,
-        validation_data=validation,
+        seed=seed,
+        backup_dir=backup_dir,
         class_weight=balanced_class_weights(y_train) if params.balanced_class_weights else None,
+        callbacks=[early_stopping, *callbacks],
+        verbose=verbose,
+        validation_data=validation,
     )
     return model, history

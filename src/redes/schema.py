@@ -33,8 +33,6 @@ class TrainingParams(Section):
     # End with the weights of the best validation epoch (true) or of the last epoch (false: for a
     # validation set that does not predict the test set well, e.g. a few easy subjects).
     restore_best_weights: bool
-    # Batches between two backups of an interrupted training; resuming repeats at most this many.
-    checkpoint_every_batches: PositiveInt
     # Weight each class's loss by n / (classes * n_class) ("balanced"), so rare classes count as much.
     balanced_class_weights: bool
 

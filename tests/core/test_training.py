@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from redes.config import Params
@@ -48,62 +48,82 @@ def test_both_models_learn_the_synthetic_digits(
 ) -> None:
     seed_everything(0, True)
     model, history = train(
-        model_name, tiny_params.mnist.model(model_name), synthetic_splits, backup_dir=tmp_path / "b", verbose=0
+        model_name, tiny_params.mnist.model(model_name), synthetic_splits, seed=0, backup_dir=tmp_path / "b", verbose=0
     )
     assert list(history["epoch"]) == list(range(1, len(history) + 1))
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"} <= set(history.columns)
     assert history["loss"].iloc[-1] < history["loss"].iloc[0]
     assert model.output_shape == (None, 10)
-    assert not (tmp_path / "b").exists()  # the backup goes once training has finished
+    # The backup stays until the stage has saved and logged the model (it deletes the folder then).
+    assert (tmp_path / "b" / "backup.npz").exists()
 
 
-def test_interrupted_training_resumes_where_it_stopped(
+def _weights_and_history(model: keras.Model, history: pd.DataFrame) -> tuple[list[np.ndarray], pd.DataFrame]:
+    return [np.asarray(v) for v in model.variables], history.drop(columns="epoch_seconds")
+
+
+def _assert_same_training(first: tuple, second: tuple) -> None:
+    (first_weights, first_history), (second_weights, second_history) = first, second
+    for a, b in zip(first_weights, second_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    pd.testing.assert_frame_equal(first_history, second_history)
+
+
+def test_interrupted_training_resumes_to_the_uninterrupted_result(
     tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
 ) -> None:
-    params = tiny_params.mnist.mlp.model_copy(update={"epochs": 4, "checkpoint_every_batches": 4})
-    backup = Workspace(tmp_path).backup_dir("mnist", "mlp", params.model_dump())
+    params = tiny_params.mnist.cnn.model_copy(update={"epochs": 4, "early_stopping_patience": 4})
+    seed_everything(0, True)
+    uninterrupted = _weights_and_history(
+        *train("cnn", params, synthetic_splits, seed=0, backup_dir=tmp_path / "u", verbose=0)
+    )
+    backup = Workspace(tmp_path).backup_dir("mnist", "cnn", params.model_dump())
     seed_everything(0, True)
     with pytest.raises(KeyboardInterrupt):
-        train("mlp", params, synthetic_splits, backup_dir=backup, callbacks=[_Interrupt(epoch=2, batch=9)], verbose=0)
-    assert (backup / "state").exists()
+        train(
+            "cnn",
+            params,
+            synthetic_splits,
+            seed=0,
+            backup_dir=backup,
+            callbacks=[_Interrupt(epoch=2, batch=9)],
+            verbose=0,
+        )
     seen = _EpochsSeen()
     seed_everything(0, True)
-    _, history = train("mlp", params, synthetic_splits, backup_dir=backup, callbacks=[seen], verbose=0)
+    model, history = train("cnn", params, synthetic_splits, seed=0, backup_dir=backup, callbacks=[seen], verbose=0)
     assert seen.epochs == [2, 3]  # epochs 1 and 2 (0 and 1 to Keras) are not trained again
-    assert list(history["epoch"]) == [1, 2, 3, 4]  # the history still covers the whole training
+    _assert_same_training(uninterrupted, _weights_and_history(model, history))
 
 
-def test_a_backup_cut_short_is_not_fatal(tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path) -> None:
-    """Killed while writing its first backup, a training starts over when run again."""
-    state = tmp_path / "b" / "state"
-    state.mkdir(parents=True)
-    (state / "latest.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 40)
-    (state / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
+def test_a_finished_training_run_again_returns_its_model_without_training(
+    tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
+) -> None:
+    """A stage killed after training but before saving its outputs gets the same model back at once."""
+    params = tiny_params.mnist.mlp.model_copy(update={"epochs": 6, "early_stopping_patience": 1})
+    seed_everything(0, True)
+    finished = _weights_and_history(
+        *train("mlp", params, synthetic_splits, seed=0, backup_dir=tmp_path / "b", verbose=0)
+    )
+    seen = _EpochsSeen()
+    seed_everything(0, True)
+    again = train("mlp", params, synthetic_splits, seed=0, backup_dir=tmp_path / "b", callbacks=[seen], verbose=0)
+    assert seen.epochs == []
+    _assert_same_training(finished, _weights_and_history(*again))
+
+
+def test_an_unreadable_backup_is_not_fatal(tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path) -> None:
+    """A backup damaged on disk (a kill mid-write leaves the previous one whole) makes the training start over."""
+    backup = tmp_path / "b"
+    backup.mkdir()
+    (backup / "backup.npz").write_bytes(b"PK\x03\x04" + b"\0" * 40)
     seen = _EpochsSeen()
     seed_everything(0, True)
     _, history = train(
-        "mlp", tiny_params.mnist.mlp, synthetic_splits, backup_dir=tmp_path / "b", callbacks=[seen], verbose=0
+        "mlp", tiny_params.mnist.mlp, synthetic_splits, seed=0, backup_dir=backup, callbacks=[seen], verbose=0
     )
     assert seen.epochs == [0, 1, 2]
     assert list(history["epoch"]) == [1, 2, 3]
-
-
-def test_a_backup_killed_while_writing_its_epoch_falls_back_to_the_previous_one(
-    tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
-) -> None:
-    params = tiny_params.mnist.mlp.model_copy(update={"epochs": 4, "checkpoint_every_batches": 4})
-    backup = tmp_path / "b"
-    seed_everything(0, True)
-    with pytest.raises(KeyboardInterrupt):
-        train("mlp", params, synthetic_splits, backup_dir=backup, callbacks=[_Interrupt(epoch=2, batch=9)], verbose=0)
-    state = backup / "state"
-    previous_epoch = json.loads((state / "training_metadata.json.bkp").read_text())["epoch"]
-    (state / "training_metadata.json").write_text("")  # what a kill between open() and write() leaves
-    seen = _EpochsSeen()
-    seed_everything(0, True)
-    _, history = train("mlp", params, synthetic_splits, backup_dir=backup, callbacks=[seen], verbose=0)
-    assert seen.epochs == list(range(previous_epoch, 4))
-    assert list(history["epoch"]) == [1, 2, 3, 4]
 
 
 def test_backup_of_other_settings_is_not_restored(tmp_path: Path) -> None:
@@ -117,7 +137,17 @@ def test_nan_stops_training_with_a_message(tiny_params: Params, synthetic_splits
     # tanh carries the NaN through (ReLU would turn it into 0 and hide it).
     params = tiny_params.mnist.mlp.model_copy(update={"activation": "tanh"})
     with pytest.raises(TrainingDiverged, match=r"loss became nan at epoch 1, batch \d+: .*Lower the learning rate"):
-        train("mlp", params, poisoned, backup_dir=tmp_path / "b", verbose=0)
+        train("mlp", params, poisoned, seed=0, backup_dir=tmp_path / "b", verbose=0)
+    assert not (tmp_path / "b").exists()
+
+
+def test_an_exploding_loss_stops_training_with_a_message(
+    tiny_params: Params, synthetic_splits: MnistSplits, tmp_path: Path
+) -> None:
+    """Learning rate 1e10: the loss stays finite (1e21) but is no training; nothing is kept."""
+    params = tiny_params.mnist.mlp.model_copy(update={"learning_rate": 1e10})
+    with pytest.raises(TrainingDiverged, match=r"loss exploded to .* at epoch 1, batch \d+: .*Lower the learning rate"):
+        train("mlp", params, synthetic_splits, seed=0, backup_dir=tmp_path / "b", verbose=0)
     assert not (tmp_path / "b").exists()
 
 
@@ -128,10 +158,7 @@ def test_training_twice_gives_identical_weights(
     for attempt in range(2):
         seed_everything(tiny_params.base.seed, deterministic=True)
         model, history = train(
-            "cnn", tiny_params.mnist.cnn, synthetic_splits, backup_dir=tmp_path / str(attempt), verbose=0
+            "cnn", tiny_params.mnist.cnn, synthetic_splits, seed=0, backup_dir=tmp_path / str(attempt), verbose=0
         )
-        runs.append((model.get_weights(), history.drop(columns="epoch_seconds")))
-    (first_weights, first_history), (second_weights, second_history) = runs
-    for a, b in zip(first_weights, second_weights, strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert first_history.equals(second_history)
+        runs.append(_weights_and_history(model, history))
+    _assert_same_training(*runs)

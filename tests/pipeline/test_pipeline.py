@@ -355,7 +355,7 @@ def _kill_after_three_epochs(command: list[str], root: Path, environment: dict[s
 def test_killed_training_resumes(repo: Path, environment: dict[str, str]) -> None:
     """Kill the training process mid-run, run the stage again: it continues from its backup, in the same MLflow run."""
     params = tiny_params_dict()
-    params["mnist"]["mlp"].update(epochs=12, checkpoint_every_batches=2, early_stopping_patience=12)
+    params["mnist"]["mlp"].update(epochs=12, early_stopping_patience=12)
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     runs_before = len(_mnist_runs(repo))
     command = [sys.executable, "stages/mnist_train.py", "mlp"]
@@ -373,7 +373,7 @@ def test_killed_har_training_skips_finished_seeds(repo: Path, environment: dict[
     """Kill `har_train@lstm` during its second seed: the rerun keeps the first seed and resumes the second."""
     params = tiny_params_dict()
     params["har"]["seeds"] = 2
-    params["har"]["lstm"].update(epochs=12, checkpoint_every_batches=2, early_stopping_patience=12)
+    params["har"]["lstm"].update(epochs=12, early_stopping_patience=12)
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     first, second = params["base"]["seed"], params["base"]["seed"] + 1
     runs_before = len(_runs(repo, "har"))

@@ -45,6 +45,7 @@ def train_seed(
         params,
         (windows.x["train"], windows.y["train"]),
         (windows.x["validation"], windows.y["validation"]),
+        seed=seed,
         backup_dir=backup_dir,
         distribution=distribution,
         callbacks=callbacks,

@@ -19,17 +19,19 @@ def train(
     params: MnistMlp | MnistCnn,
     splits: MnistSplits,
     *,
+    seed: int,
     backup_dir: Path,
     distribution: str = "one_device",
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int = 2,
 ) -> tuple[keras.Model, pd.DataFrame]:
-    """Fit `model_name` on the training split, early-stopping on the validation split."""
+    """Fit `model_name` on the training split (batch order drawn from `seed`), early-stopping on the validation split."""
     return fit_classifier(
         lambda: build_model(model_name, params),
         params,
         (splits.x_train, splits.y_train),
         (splits.x_val, splits.y_val),
+        seed=seed,
         backup_dir=backup_dir,
         distribution=distribution,
         callbacks=callbacks,
