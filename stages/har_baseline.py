@@ -2,7 +2,7 @@
 
 from redes import tracking
 from redes.files import write_json
-from redes.har.baseline import build_baseline, save_baseline, window_statistics
+from redes.har.baseline import MODEL_FILE, build_baseline, save_baseline, window_statistics
 from redes.har.data import load_windows
 from redes.runtime import run_stage, start_stage
 from redes.sources import SOURCES
@@ -27,7 +27,7 @@ def main(argv: list[str]) -> None:
         run.autolog_sklearn()  # the pipeline's params, training metrics and the fitted model
         pipeline = build_baseline(baseline_params, params.base.seed).fit(features, windows.y["train"])
         model_dir = workspace.models("har", "baseline")
-        save_baseline(pipeline, model_dir / "model.joblib")
+        save_baseline(pipeline, model_dir / MODEL_FILE)
         write_json(model_dir / "runs.json", {"experiment": "har", "run_ids": {str(params.base.seed): run.run_id}})
     print(f"baseline: logistic regression on {features.shape[1]} statistics per window")
 

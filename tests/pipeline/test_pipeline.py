@@ -125,7 +125,7 @@ def test_har_models_trained_with_every_seed_and_evaluated(repo: Path) -> None:
             assert (repo / f"models/har/{name}/seed_{seed}/model.keras").stat().st_size > 0
             history = pd.read_csv(repo / f"reports/plots/har/{name}/seed_{seed}.csv")
             assert list(history["epoch"]) == [1, 2]
-    assert (repo / "models/har/baseline/model.joblib").stat().st_size > 0
+    assert (repo / "models/har/baseline/model.skops").stat().st_size > 0
     assert sorted(path.name for path in (repo / "reports/figures/har").iterdir()) == sorted(HAR_FIGURES)
     table = pd.read_csv(repo / "reports/tables/har/per_subject.csv")
     assert list(table["subject"]) == [2] and set(table.columns) == {"subject", *HAR_MODELS, "baseline"}

@@ -6,21 +6,30 @@ readable set per channel: mean, standard deviation, extremes, quartiles and deci
 the mean and spread of the sample-to-sample change, and the magnitude spectrum's
 first bins (what walking's cadence looks like). It gives the recurrent nets a
 number to beat on exactly the same windows and split.
+
+The fitted pipeline is stored with skops, not pickle: a model pulled from a shared DVC
+remote is data anyone with write access could have replaced, and unpickling runs
+whatever code the file names. skops rebuilds only the types it is told to trust.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import joblib
 import numpy as np
+import skops.io
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from redes.errors import RedesError
 from redes.har.params import HarBaseline
 
+MODEL_FILE = "model.skops"  # in models/har/baseline
+# Types to trust beyond skops' defaults, which already cover scikit-learn's estimators and NumPy's
+# arrays, all this pipeline holds: none. Anything else in the file is refused, never imported.
+TRUSTED_TYPES: list[str] = []
 PERCENTILES = (10, 25, 50, 75, 90)
 STATISTICS = ("mean", "std", "min", "max", *(f"p{q}" for q in PERCENTILES), "diff_abs_mean", "diff_std")
 
@@ -60,17 +69,26 @@ def build_baseline(params: HarBaseline, seed: int) -> Pipeline:
 
 def save_baseline(pipeline: Pipeline, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(pipeline, path)
+    skops.io.dump(pipeline, path)
     return path
 
 
 def load_baseline(path: Path) -> Pipeline:
-    """The fitted baseline; a missing or unreadable file is an error naming it."""
+    """The fitted baseline; a missing file, a file that is not skops (a pickle) or one naming other types is refused."""
     if not path.exists():
         raise RedesError(f"{path} is missing; run `dvc repro har_baseline`")
+    redo = "delete it and run `dvc repro har_baseline`"
     try:
-        return joblib.load(path)
-    except Exception as error:  # joblib raises whatever unpickling a damaged file raises
+        pipeline = skops.io.load(path, trusted=TRUSTED_TYPES)
+    except UntrustedTypesFoundException as error:
         raise RedesError(
-            f"{path} is not a readable baseline ({error}); delete it and run `dvc repro har_baseline`"
+            f"{path} refers to types the baseline does not use, so nothing was loaded ({error}); {redo}"
         ) from None
+    except Exception as error:  # a damaged or foreign zip raises whatever its reader meets
+        raise RedesError(
+            f"{path} is not a skops file of the baseline ({type(error).__name__}: {error}); it is never read as a "
+            f"pickle, which could run code; {redo}"
+        ) from None
+    if not isinstance(pipeline, Pipeline):
+        raise RedesError(f"{path} holds a {type(pipeline).__name__}, not the baseline's pipeline; {redo}")
+    return pipeline

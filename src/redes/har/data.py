@@ -96,7 +96,7 @@ def prepare(zip_path: Path, params: HarData) -> HarWindows:
     with zipfile.ZipFile(zip_path) as archive:
         folder = raw_data_folder(archive, zip_path)
         segments = read_segments(archive, folder, zip_path)
-        recordings = read_recordings(archive, folder, zip_path)
+        recordings = read_recordings(archive, folder, segments, zip_path)
     class_index = {activity: index for index, activity in enumerate(params.activities)}
     windows, labels, subjects = [], [], []
     for experiment, recording in recordings.items():

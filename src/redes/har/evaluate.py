@@ -20,7 +20,7 @@ from sklearn.metrics import accuracy_score
 from redes import figures
 from redes.classifier_metrics import ClassifierScores, per_class_recall, score_predictions
 from redes.files import write_csv
-from redes.har.baseline import load_baseline, window_statistics
+from redes.har.baseline import MODEL_FILE, load_baseline, window_statistics
 from redes.har.params import HarBaseline
 from redes.har.train import load_har_model
 
@@ -42,7 +42,7 @@ def test_predictions(
 ) -> np.ndarray:
     """The class model `name` (a net of `HAR_MODELS`, or the baseline) trained with `seed` gives each test window."""
     if name == BASELINE:
-        pipeline = load_baseline(model_dir / "model.joblib")
+        pipeline = load_baseline(model_dir / MODEL_FILE)
         return pipeline.predict(window_statistics(x_test, baseline_params.spectrum_bins))
     model = load_har_model(model_dir / f"seed_{seed}" / "model.keras")
     return np.argmax(model.predict(x_test, batch_size=1000, verbose=0), axis=1)

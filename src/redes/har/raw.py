@@ -3,6 +3,17 @@
 Either layout is accepted (the course mirror's `HAPT Data Set/RawData/...` or the UCI
 archive's `RawData/...`): the recordings are found next to `RawData/labels.txt`, wherever
 it sits. A malformed file is an error naming the member and the line.
+
+Only the recordings that labels.txt lists are read, at their place in the release, and a
+zip holding any other file named like a recording is refused. The download accepts a zip
+whose members listed in redes/manifests/hapt.sha256 are the published ones, whatever else
+it holds (the publisher's archive also has pre-cut features), so anything the reader takes
+beyond those members is unverified: a copy of one experiment filed under another subject
+would silently move its windows to another split. labels.txt is such a verified member and
+names exactly the manifest's 61 experiments (tests/har/test_raw.py checks it on the real
+zip), and unlike the manifest it also describes the synthetic zips the tests build. Extra
+recordings are refused rather than skipped: they mean this is not the published zip, and
+whoever has it should know and download it again, not train on it unaware.
 """
 
 from __future__ import annotations
@@ -87,24 +98,66 @@ def read_segments(archive: zipfile.ZipFile, folder: str, source: Path) -> list[S
     return [Segment(int(e), int(s), int(a), int(first) - 1, int(last) - 1) for e, s, a, first, last in rows]
 
 
-def read_recordings(archive: zipfile.ZipFile, folder: str, source: Path) -> dict[int, Recording]:
-    """Every experiment's two sensors, by experiment number; both must be there, equally long."""
-    found: dict[tuple[int, int], dict[str, str]] = {}
-    for name in archive.namelist():
-        if name.startswith(folder + "RawData/") and (match := _RECORDING.fullmatch(name.rsplit("/", 1)[-1])):
-            sensor, experiment, subject = match.group(1), int(match.group(2)), int(match.group(3))
-            found.setdefault((experiment, subject), {})[sensor] = name
+@dataclass(frozen=True)
+class RecordingFiles:
+    """The two members, relative to the folder holding RawData/, in which one experiment was recorded."""
+
+    subject: int
+    acceleration: str
+    angular_velocity: str
+
+    @property
+    def files(self) -> tuple[str, str]:
+        return self.acceleration, self.angular_velocity
+
+
+def recording_members(segments: list[Segment]) -> dict[int, RecordingFiles]:
+    """By experiment, the files of every experiment that labels.txt lists, named as the release names them."""
+    members: dict[int, RecordingFiles] = {}
+    for segment in segments:
+        name = f"exp{segment.experiment:02d}_user{segment.subject:02d}.txt"
+        files = RecordingFiles(segment.subject, f"RawData/acc_{name}", f"RawData/gyro_{name}")
+        if members.setdefault(segment.experiment, files) != files:
+            raise RawDataError(
+                f"labels.txt gives experiment {segment.experiment} to subjects "
+                f"{members[segment.experiment].subject} and {segment.subject}; one experiment has one subject"
+            )
+    return members
+
+
+def read_recordings(
+    archive: zipfile.ZipFile, folder: str, segments: list[Segment], source: Path
+) -> dict[int, Recording]:
+    """Every experiment of `segments` (labels.txt), both sensors equally long, by experiment number.
+
+    A zip holding a recording that labels.txt does not list is refused (see the module's docstring).
+    """
+    members = recording_members(segments)
+    listed = {folder + member for files in members.values() for member in files.files}
+    unlisted = [
+        name for name in archive.namelist() if _RECORDING.fullmatch(name.rsplit("/", 1)[-1]) and name not in listed
+    ]
+    if unlisted:
+        more = f" (and {len(unlisted) - 1} more)" if len(unlisted) > 1 else ""
+        raise RawDataError(
+            f"{source}: {unlisted[0]}{more} is a recording that {folder}{LABELS_MEMBER} does not list, so not a "
+            "file of the HAPT release: this zip was altered. Delete it and download it again with "
+            "`dvc repro har_download` (REDES_DATA_MIRROR pointing at the course mirror, or unset for UCI's archive)"
+        )
+    names = set(archive.namelist())
     recordings = {}
-    for (experiment, subject), members in sorted(found.items()):
-        missing = {"acc", "gyro"} - set(members)
-        if missing:
-            raise RawDataError(f"{source}: experiment {experiment} of subject {subject} has no {missing.pop()} file")
-        acceleration = _table(archive, members["acc"], 3, np.float64, source)
-        angular_velocity = _table(archive, members["gyro"], 3, np.float64, source)
+    for experiment, files in sorted(members.items()):
+        for sensor, member in zip(("acc", "gyro"), files.files, strict=True):
+            if folder + member not in names:
+                raise RawDataError(
+                    f"{source}: experiment {experiment} of subject {files.subject} has no {sensor} file ({member})"
+                )
+        acceleration = _table(archive, folder + files.acceleration, 3, np.float64, source)
+        angular_velocity = _table(archive, folder + files.angular_velocity, 3, np.float64, source)
         if len(acceleration) != len(angular_velocity):
             raise RawDataError(
                 f"{source}: experiment {experiment} has {len(acceleration)} accelerometer and "
                 f"{len(angular_velocity)} gyroscope samples; the two must be recorded together"
             )
-        recordings[experiment] = Recording(experiment, subject, acceleration, angular_velocity)
+        recordings[experiment] = Recording(experiment, files.subject, acceleration, angular_velocity)
     return recordings
