@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -151,6 +152,37 @@ def test_a_stage_stops_on_a_bad_key_before_any_work(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "mnist.data.validation_size" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]  # nothing downloaded, nothing created
+
+
+def _stage_commands() -> dict[str, list[str]]:
+    """Each stage script of dvc.yaml with the arguments of its first use."""
+    commands = {}
+    for stage in yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"].values():
+        command = shlex.split(stage.get("do", stage)["cmd"])
+        if "foreach" in stage:
+            first = next(iter(stage["foreach"]))
+            command = [part.replace("${item}", first).replace("${key}", first) for part in command]
+        commands.setdefault(command[1], command[2:])
+    return commands
+
+
+@pytest.mark.parametrize(("script", "args"), sorted(_stage_commands().items()))
+def test_a_stage_names_a_bad_key_before_importing_tensorflow(tmp_path: Path, script: str, args: list[str]) -> None:
+    """A bad key should cost a second, not the seconds of loading TensorFlow (`-X importtime` lists every import)."""
+    raw = tiny_params_dict()
+    raw["base"]["sed"] = 1
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(REPO_ROOT / script), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "base.sed: unknown key" in result.stderr, result.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert not {module for module in imported if module.split(".")[0] in ("tensorflow", "keras")}
 
 
 def test_breast_cancer_features_are_scikit_learns() -> None:
