@@ -4,15 +4,17 @@ Writes the checks (metrics and a table), the figures, and one MLflow run; then f
 each check that missed its tolerance, so a wrong implementation cannot pass `dvc repro`.
 """
 
-from redes import tracking
-from redes.files import write_csv, write_json
-from redes.foundations.figures import write_figures
-from redes.foundations.run import bundled_data_files, check_table, metrics, raise_on_failure, run_foundations
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
     context = start_stage()
+    # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
+    from redes import tracking
+    from redes.files import write_csv, write_json
+    from redes.foundations.figures import write_figures
+    from redes.foundations.run import bundled_data_files, check_table, metrics, raise_on_failure, run_foundations
+
     workspace, params = context.workspace, context.params
     results = run_foundations(params.foundations, params.base.seed)
     figure_paths = write_figures(results, workspace.figures("foundations"))

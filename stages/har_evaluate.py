@@ -4,23 +4,25 @@ Writes reports/metrics/har.json (mean ± std over seeds per model), the run ids,
 per-subject table and the figures, and adds each seed's test metrics to its MLflow run.
 """
 
-from redes import tracking
-from redes.files import read_csv, read_json, write_json
-from redes.har.data import load_windows
-from redes.har.evaluate import (
-    BASELINE,
-    evaluate_predictions,
-    summarize,
-    test_predictions,
-    write_model_figures,
-    write_per_subject,
-)
-from redes.har.params import HAR_MODELS
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
     context = start_stage()
+    # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
+    from redes import tracking
+    from redes.files import read_csv, read_json, write_json
+    from redes.har.data import load_windows
+    from redes.har.evaluate import (
+        BASELINE,
+        evaluate_predictions,
+        summarize,
+        test_predictions,
+        write_model_figures,
+        write_per_subject,
+    )
+    from redes.har.params import HAR_MODELS
+
     workspace, params = context.workspace, context.params
     windows = load_windows(workspace.processed("har") / "har.npz")
     x_test, y_test, subjects = windows.x["test"], windows.y["test"], windows.subject["test"]

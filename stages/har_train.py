@@ -4,16 +4,18 @@ A stage interrupted during a seed resumes that seed from its backup (and continu
 its MLflow run) when it runs again; seeds already finished are not trained again.
 """
 
-from redes import tracking
-from redes.har.data import load_windows
-from redes.har.train import load_finished, publish_seeds, save_finished, train_seed
 from redes.runtime import run_stage, start_stage
-from redes.sources import SOURCES
 
 
 def main(argv: list[str]) -> None:
     (model_name,) = argv
     context = start_stage()
+    # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
+    from redes import tracking
+    from redes.har.data import load_windows
+    from redes.har.train import load_finished, publish_seeds, save_finished, train_seed
+    from redes.sources import SOURCES
+
     workspace, params = context.workspace, context.params
     model_params = params.har.model(model_name)
     data_file = workspace.processed("har") / "har.npz"

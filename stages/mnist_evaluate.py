@@ -1,16 +1,18 @@
 """Stage `mnist_evaluate`: test metrics and figures of both models, added to their MLflow runs."""
 
-from redes import tracking
-from redes.files import read_csv, read_json, write_json
-from redes.mnist.data import load_splits
-from redes.mnist.evaluate import evaluate, write_figures
-from redes.mnist.params import MNIST_MODELS
 from redes.runtime import run_stage, start_stage
-from redes.training import load_model
 
 
 def main(argv: list[str]) -> None:
     context = start_stage()
+    # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
+    from redes import tracking
+    from redes.files import read_csv, read_json, write_json
+    from redes.mnist.data import load_splits
+    from redes.mnist.evaluate import evaluate, write_figures
+    from redes.mnist.params import MNIST_MODELS
+    from redes.training import load_model
+
     workspace = context.workspace
     splits = load_splits(workspace.processed("mnist") / "mnist.npz")
     metrics, run_ids = {}, {}

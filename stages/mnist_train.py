@@ -7,17 +7,19 @@ never interrupted. The backup goes only once the model is logged and saved.
 
 import shutil
 
-from redes import tracking
-from redes.files import write_csv, write_json
-from redes.mnist.data import load_splits
-from redes.mnist.train import train
 from redes.runtime import run_stage, start_stage
-from redes.training import save_model
 
 
 def main(argv: list[str]) -> None:
     (model_name,) = argv
     context = start_stage()
+    # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
+    from redes import tracking
+    from redes.files import write_csv, write_json
+    from redes.mnist.data import load_splits
+    from redes.mnist.train import train
+    from redes.training import save_model
+
     workspace, params = context.workspace, context.params
     model_params = params.mnist.model(model_name)
     data_file = workspace.processed("mnist") / "mnist.npz"

@@ -5,17 +5,19 @@ Writes reports/metrics/pinn.json ({"forward": …, "inverse": {"clean": …, "no
 evaluation to each training's MLflow run.
 """
 
-from redes import figures, tracking
-from redes.files import read_json, write_json
-from redes.pinn.evaluate import evaluate_case, lambda_curves_figure
-from redes.pinn.params import PINN_CASES
-from redes.pinn.reference import load_solution, problem_from_params
-from redes.pinn.train import load_trained
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
     context = start_stage()
+    # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
+    from redes import figures, tracking
+    from redes.files import read_json, write_json
+    from redes.pinn.evaluate import evaluate_case, lambda_curves_figure
+    from redes.pinn.params import PINN_CASES
+    from redes.pinn.reference import load_solution, problem_from_params
+    from redes.pinn.train import load_trained
+
     workspace, params = context.workspace, context.params
     problem = problem_from_params(params.pinn.equation)
     reference = load_solution(workspace.processed("pinn") / "reference.npz")

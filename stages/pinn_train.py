@@ -7,16 +7,18 @@ the last backup in checkpoints/pinn when it runs again.
 
 import shutil
 
-from redes import tracking
-from redes.files import write_csv
-from redes.pinn.reference import load_solution, problem_from_params
-from redes.pinn.train import history_plot, save_trained, train_forward, train_inverse
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
     (case,) = argv
     context = start_stage()
+    # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
+    from redes import tracking
+    from redes.files import write_csv
+    from redes.pinn.reference import load_solution, problem_from_params
+    from redes.pinn.train import history_plot, save_trained, train_forward, train_inverse
+
     workspace, params = context.workspace, context.params
     case_params = params.pinn.case(case)  # fails on an unknown case before any work
     problem = problem_from_params(params.pinn.equation)

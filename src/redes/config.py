@@ -91,6 +91,9 @@ def _describe(error: Any) -> str:
         return f"{key}: missing (expected {expected})"
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key (not in the schema; check its spelling and section)"
+    if isinstance(error["input"], Mapping):
+        # A check across a section's keys: its message names them; the whole section's values would bury it.
+        return f"{key}: {error['msg']}"
     return f"{key}: {error['msg']}; expected {expected}, got {error['input']!r}"
 
 

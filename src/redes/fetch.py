@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -84,7 +84,7 @@ def fetch(
                 failures.append(f"{location}: attempt {attempt}/{retries}: {_reason(error)}")
             if attempt < retries:
                 time.sleep(backoff_seconds * attempt)
-    raise FetchError(_advice(source, destination, failures))
+    raise FetchError(_advice(source, destination, mirror, failures))
 
 
 class _CorruptDownload(Exception):
@@ -112,14 +112,15 @@ def _copy_verified(
     location: str, source: Source, destination: Path, timeout_seconds: float, show_progress: bool
 ) -> None:
     stream, total = _open(location, timeout_seconds)
-    handle, temporary_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
-    temporary = Path(temporary_name)
+    # Not tempfile.mkstemp: it creates the file 0600, and a downloaded file should get the mode the
+    # umask gives any new file (0644 under umask 022). A random name and "x" keep it our own.
+    temporary = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.part")
     digest = hashlib.sha256()
     received = 0
     try:
         with (
             stream,
-            os.fdopen(handle, "wb") as out,
+            temporary.open("xb") as out,
             tqdm(
                 total=total or source.size,
                 unit="B",
@@ -175,13 +176,20 @@ def _members_problem(path: Path, members: tuple[tuple[str, str], ...]) -> str | 
     return None
 
 
-def _advice(source: Source, destination: Path, failures: list[str]) -> str:
+def _advice(source: Source, destination: Path, mirror: str | None, failures: list[str]) -> str:
     tried = "\n".join(f"  - {failure}" for failure in failures) or "  (no location to try)"
+    # A mirror, never the destination: DVC deletes a stage's outputs before running it, so a file
+    # put into data/raw would be removed unseen and the stage would fail the same way again.
+    if mirror and "://" not in mirror:
+        folder, which = str(Path(mirror).resolve()), "the folder REDES_DATA_MIRROR names now"
+    else:
+        folder, which = "<folder>", "a folder of your choice, outside data/"
     return (
         f"could not get {source.dataset}/{source.filename} "
         f"({source.size} bytes, sha256 {source.sha256}).\nTried:\n{tried}\n"
-        f"Fix: put the published file at {destination}, or set REDES_DATA_MIRROR to a folder "
-        f"(or base URL) holding {source.dataset}/{source.filename}, then run the stage again."
+        f"Fix: put the published file at {folder}/{source.dataset}/{source.filename} ({folder}: {which}), "
+        f"set REDES_DATA_MIRROR={folder} and run the stage again. Not into {destination.parent}: "
+        "DVC deletes a stage's outputs before running it."
     )
 
 

@@ -32,7 +32,11 @@ class StageContext:
 
 
 def start_stage(environ: Mapping[str, str] = os.environ, *, keras_backend: bool = True) -> StageContext:
-    """Load params (failing on a bad key before any work), then seed everything."""
+    """Load params (failing on a bad key before any work), then seed everything.
+
+    A stage whose library modules load TensorFlow imports them after this call, so a bad key
+    fails in about a second rather than after TensorFlow's import (tests/core/test_config.py holds it).
+    """
     workspace = Workspace(Path.cwd())
     params = load_params(workspace.params_file)
     seed_everything(params.base.seed, params.base.deterministic, keras_backend=keras_backend)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +63,74 @@ def test_ill_typed_key_is_named(key: tuple[str, ...], value: object, expected: s
         validate_params(raw)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (("har", "data", "test_subjects"), [2, 2, 4], r"har\.data\.test_subjects: .*\[2\] listed more than once"),
+        (("har", "data", "validation_subjects"), [7, 17, 7], r"har\.data\.validation_subjects: .*\[7\] listed more"),
+        (("har", "data", "activities"), [1, 2, 3, 3], r"har\.data\.activities: .*\[3\] listed more than once"),
+    ],
+)
+def test_a_repeated_item_is_named(key: tuple[str, ...], value: object, expected: str) -> None:
+    raw = tiny_params_dict()
+    raw[key[0]][key[1]][key[2]] = value
+    with pytest.raises(ParamsError, match=expected):
+        validate_params(raw)
+
+
+@pytest.mark.parametrize(
+    ("key", "yaml_value"),
+    [
+        ("har.model_defaults.learning_rate", ".inf"),
+        ("mnist.cnn.learning_rate", ".nan"),
+        ("pinn.equation.amplitude", "-.inf"),
+        ("har.data.sampling_hz", ".inf"),
+        ("foundations.gan.mixture_means", "[0.0, .nan]"),
+    ],
+)
+def test_a_non_finite_float_is_refused_by_name(tmp_path: Path, key: str, yaml_value: str) -> None:
+    """YAML spells infinity and not-a-number `.inf` and `.nan`; no param means either."""
+    raw = tiny_params_dict()
+    *sections, name = key.split(".")
+    section = raw
+    for part in sections:
+        section = section[part]
+    section[name] = "PLACEHOLDER"
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw).replace("PLACEHOLDER", yaml_value))
+    with pytest.raises(ParamsError, match=rf"{re.escape(key)}(\.\d+)?: .*finite number"):
+        load_params(path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # The overlap of the subject lists is found while another key of har.data is bad too.
+        (
+            {"har": {"data": {"validation_subjects": [2, 7], "sampling_hz": "fifty"}}},
+            [r"har\.data\.validation_subjects: .*subjects \[2\] are also in test_subjects", r"har\.data\.sampling_hz"],
+        ),
+        ({"har": {"data": {"gravity_cutoff_hz": 30.0}}}, [r"har\.data\.gravity_cutoff_hz: .*noise_cutoff_hz 20\.0"]),
+        ({"har": {"data": {"noise_cutoff_hz": 30.0}}}, [r"har\.data\.noise_cutoff_hz: .*sampling_hz / 2 = 25\.0"]),
+        ({"har": {"data": {"median_kernel": 4}}}, [r"har\.data\.median_kernel: .*odd"]),
+        ({"foundations": {"gan": {"mixture_weights": [0.5, 0.6]}}}, [r"foundations\.gan: .*sum to 1"]),
+    ],
+)
+def test_a_check_across_keys_names_only_its_keys(changes: dict, expected: list[str]) -> None:
+    raw = tiny_params_dict()
+    for project, sections in changes.items():
+        for section, values in sections.items():
+            raw[project][section].update(values)
+    with pytest.raises(ParamsError) as error:
+        validate_params(raw)
+    problems = str(error.value).splitlines()[1:]
+    assert len(problems) == len(expected), str(error.value)
+    for pattern in expected:
+        assert any(re.search(pattern, problem) for problem in problems), f"{pattern} not in:\n{error.value}"
+    # Not the whole section's values: only the keys concerned.
+    assert not any("window_step" in problem or "evaluation_samples" in problem for problem in problems)
+
+
 def test_every_problem_is_listed_at_once() -> None:
     raw = tiny_params_dict()
     raw["base"]["seed"] = -1
@@ -82,6 +152,37 @@ def test_a_stage_stops_on_a_bad_key_before_any_work(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "mnist.data.validation_size" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]  # nothing downloaded, nothing created
+
+
+def _stage_commands() -> dict[str, list[str]]:
+    """Each stage script of dvc.yaml with the arguments of its first use."""
+    commands = {}
+    for stage in yaml.safe_load((REPO_ROOT / "dvc.yaml").read_text())["stages"].values():
+        command = shlex.split(stage.get("do", stage)["cmd"])
+        if "foreach" in stage:
+            first = next(iter(stage["foreach"]))
+            command = [part.replace("${item}", first).replace("${key}", first) for part in command]
+        commands.setdefault(command[1], command[2:])
+    return commands
+
+
+@pytest.mark.parametrize(("script", "args"), sorted(_stage_commands().items()))
+def test_a_stage_names_a_bad_key_before_importing_tensorflow(tmp_path: Path, script: str, args: list[str]) -> None:
+    """A bad key should cost a second, not the seconds of loading TensorFlow (`-X importtime` lists every import)."""
+    raw = tiny_params_dict()
+    raw["base"]["sed"] = 1
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(REPO_ROOT / script), *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "base.sed: unknown key" in result.stderr, result.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert not {module for module in imported if module.split(".")[0] in ("tensorflow", "keras")}
 
 
 def test_breast_cancer_features_are_scikit_learns() -> None:

@@ -1,9 +1,15 @@
-"""Downloads against a real HTTP server on 127.0.0.1: good file, wrong hash, dropped connection, no server."""
+"""Downloads against a real HTTP server on 127.0.0.1: good file, wrong hash, dropped connection, no server.
+
+And what a failure advises: followed to the letter, it gets the file.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import socket
+import stat
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -14,6 +20,7 @@ import pytest
 
 from redes.fetch import FetchError, candidate_locations, fetch, sha256_of
 from redes.sources import SOURCES, Source, dataset_sources
+from tests.helpers.advice import follow_download_advice
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 DIGEST = hashlib.sha256(PAYLOAD).hexdigest()
@@ -90,7 +97,7 @@ def test_wrong_hash_is_refused_and_nothing_stays(server: ThreadingHTTPServer, tm
         _fetch(_source(_url(server, "tampered.bin")), tmp_path)
     message = str(error.value)
     assert f"sha256 {DIGEST}" in message and "tampered.bin" in message
-    assert f"put the published file at {tmp_path / 'good.bin'}" in message
+    assert "put the published file at <folder>/testset/good.bin" in message
     assert list(tmp_path.iterdir()) == []
 
 
@@ -123,6 +130,32 @@ def test_mirror_folder_comes_first(server: ThreadingHTTPServer, tmp_path: Path) 
     (mirror / "testset" / "good.bin").write_bytes(PAYLOAD)
     _fetch(_source(_url(server, "good.bin")), tmp_path / "raw", mirror=str(mirror))
     assert server.hits == []  # type: ignore[attr-defined]
+
+
+def test_downloaded_file_gets_the_mode_the_umask_gives(tmp_path: Path) -> None:
+    mirror = tmp_path / "mirror"
+    (mirror / "testset").mkdir(parents=True)
+    (mirror / "testset" / "good.bin").write_bytes(PAYLOAD)
+    previous = os.umask(0o027)  # neither the 0600 of a temporary file nor the usual 0644
+    try:
+        path = _fetch(_source(), tmp_path / "raw", mirror=str(mirror))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_the_advice_followed_to_the_letter_gets_the_file(tmp_path: Path) -> None:
+    """A mirror folder that lacks the file: the advice says where to put it, and that works under DVC too."""
+    published = tmp_path / "published.bin"
+    published.write_bytes(PAYLOAD)
+    mirror, raw = tmp_path / "mirror", tmp_path / "raw"
+    mirror.mkdir()
+    with pytest.raises(FetchError) as error:
+        _fetch(_source(), raw, mirror=str(mirror))
+    variables = follow_download_advice(str(error.value), published, tmp_path / "chosen")
+    shutil.rmtree(raw, ignore_errors=True)  # what DVC does to a stage's outputs before running it again
+    path = _fetch(_source(), raw, mirror=variables.get("REDES_DATA_MIRROR", str(mirror)))
+    assert path.read_bytes() == PAYLOAD
 
 
 def test_mirror_base_url_is_laid_out_by_dataset(server: ThreadingHTTPServer, tmp_path: Path) -> None:

@@ -5,15 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from redes.schema import Fraction, PositiveFloat, PositiveInt, Section, TrainingParams
+from redes.schema import Fraction, NoRepeats, PositiveFloat, PositiveInt, Section, TrainingParams
 
 HAR_MODELS = ("simple_rnn", "lstm", "gru", "conv_lstm")
 
+Subjects = Annotated[list[Annotated[int, Field(ge=1, le=30)]], Field(min_length=1), NoRepeats]
+
 
 class HarData(Section):
-    """From raw 50 Hz signals to UCI-HAR-style windows (Anguita et al. 2013), and the split by subject."""
+    """From raw 50 Hz signals to UCI-HAR-style windows (Anguita et al. 2013), and the split by subject.
+
+    The checks across keys are field validators, each seeing the keys above it (`info.data` holds
+    those that are valid): one runs while an unrelated key is bad, and names only its own keys.
+    """
 
     sampling_hz: PositiveFloat
     median_kernel: PositiveInt  # odd; samples
@@ -22,20 +28,40 @@ class HarData(Section):
     filter_order: PositiveInt
     window_length: PositiveInt  # samples (128 = 2.56 s at 50 Hz)
     window_step: PositiveInt  # samples between window starts (64: 50 % overlap)
-    activities: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(min_length=2)]  # HAPT activity ids
-    test_subjects: Annotated[list[Annotated[int, Field(ge=1, le=30)]], Field(min_length=1)]
-    validation_subjects: Annotated[list[Annotated[int, Field(ge=1, le=30)]], Field(min_length=1)]
+    activities: Annotated[list[Annotated[int, Field(ge=1, le=12)]], Field(min_length=2), NoRepeats]  # HAPT ids
+    test_subjects: Subjects
+    validation_subjects: Subjects
 
-    @model_validator(mode="after")
-    def _disjoint_subjects(self) -> HarData:
-        shared = sorted(set(self.test_subjects) & set(self.validation_subjects))
+    @field_validator("median_kernel")
+    @classmethod
+    def _odd(cls, kernel: int) -> int:
+        if kernel % 2 == 0:
+            raise ValueError(f"must be odd, got {kernel}")
+        return kernel
+
+    @field_validator("noise_cutoff_hz")
+    @classmethod
+    def _below_nyquist(cls, cutoff: float, info: ValidationInfo) -> float:
+        sampling_hz = info.data.get("sampling_hz")
+        if sampling_hz is not None and not cutoff < sampling_hz / 2:
+            raise ValueError(f"must be below sampling_hz / 2 = {sampling_hz / 2}")
+        return cutoff
+
+    @field_validator("gravity_cutoff_hz")
+    @classmethod
+    def _below_noise_cutoff(cls, cutoff: float, info: ValidationInfo) -> float:
+        noise_cutoff_hz = info.data.get("noise_cutoff_hz")
+        if noise_cutoff_hz is not None and not cutoff < noise_cutoff_hz:
+            raise ValueError(f"must be below noise_cutoff_hz {noise_cutoff_hz}")
+        return cutoff
+
+    @field_validator("validation_subjects")
+    @classmethod
+    def _apart_from_test_subjects(cls, subjects: list[int], info: ValidationInfo) -> list[int]:
+        shared = sorted(set(subjects) & set(info.data.get("test_subjects", ())))
         if shared:
-            raise ValueError(f"subjects {shared} are in both test_subjects and validation_subjects")
-        if self.median_kernel % 2 == 0:
-            raise ValueError(f"median_kernel must be odd, got {self.median_kernel}")
-        if not self.gravity_cutoff_hz < self.noise_cutoff_hz < self.sampling_hz / 2:
-            raise ValueError("cut-offs must satisfy gravity_cutoff_hz < noise_cutoff_hz < sampling_hz / 2")
-        return self
+            raise ValueError(f"subjects {shared} are also in test_subjects")
+        return subjects
 
 
 class SignalAugmentation(Section):
