@@ -11,6 +11,7 @@ def main(argv: list[str]) -> None:
     context = start_stage()
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
+    from redes.classifier_metrics import require_better_than_chance
     from redes.files import read_csv, read_json, write_json
     from redes.har.data import load_windows
     from redes.har.evaluate import (
@@ -36,6 +37,7 @@ def main(argv: list[str]) -> None:
             evaluation = evaluations[int(seed)] = evaluate_predictions(
                 y_test, predictions, subjects, len(windows.activities)
             )
+            require_better_than_chance(evaluation, f"{model_dir} (seed {seed})" if name != BASELINE else str(model_dir))
             with tracking.evaluation_run(context, "har", name, run_id) as run:
                 run.log_metrics({"test": {"accuracy": evaluation.accuracy, "macro_f1": evaluation.macro_f1}})
         entry = metrics[name] = summarize(evaluations, windows.class_names)

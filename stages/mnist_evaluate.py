@@ -7,6 +7,7 @@ def main(argv: list[str]) -> None:
     context = start_stage()
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
+    from redes.classifier_metrics import require_better_than_chance
     from redes.files import read_csv, read_json, write_json
     from redes.mnist.data import load_splits
     from redes.mnist.evaluate import evaluate, write_figures
@@ -19,6 +20,7 @@ def main(argv: list[str]) -> None:
     for model_name in MNIST_MODELS:
         model_dir = workspace.models("mnist", model_name)
         evaluation = evaluate(load_model(model_dir / "model.keras"), splits.x_test, splits.y_test)
+        require_better_than_chance(evaluation, str(model_dir / "model.keras"))
         history = read_csv(workspace.plots("mnist") / f"{model_name}_history.csv")
         figure_paths = write_figures(
             model_name, evaluation, splits.x_test, splits.y_test, history, workspace.figures("mnist")
@@ -28,7 +30,7 @@ def main(argv: list[str]) -> None:
             run.log_metrics({"test": evaluation.metrics()})
             run.log_artifacts(figure_paths, "figures")
         metrics[model_name], run_ids[model_name] = evaluation.metrics(), run_id
-        print(f"{model_name}: test accuracy {evaluation.test_accuracy:.4f}, macro F1 {evaluation.macro_f1:.4f}")
+        print(f"{model_name}: test accuracy {evaluation.accuracy:.4f}, macro F1 {evaluation.macro_f1:.4f}")
     write_json(workspace.metrics("mnist"), metrics)
     write_json(workspace.runs("mnist"), run_ids)
 

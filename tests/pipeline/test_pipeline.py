@@ -15,11 +15,14 @@ import sys
 import time
 from pathlib import Path
 
+import keras
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
+import redes.har.models  # noqa: F401  (registers the HAR nets' custom layers, to load them)
 from tests.helpers import tiny_params_dict
 from tests.helpers.synthetic import write_mirror
 from tests.helpers.workspace import commit_all, copy_repository, pipeline_environment, run_command
@@ -98,7 +101,7 @@ def test_outputs_and_sane_metrics(repo: Path) -> None:
         for figure in ("confusion", "misclassified", "training_curves"):
             assert (repo / f"reports/figures/mnist/{name}_{figure}.png").read_bytes()[:4] == b"\x89PNG"
     assert sorted(p.name for p in (repo / "data/raw/mnist").iterdir()) == sorted(MNIST_FILES)
-    assert not list((repo / "checkpoints").rglob("state"))  # finished trainings leave no backup
+    assert not list((repo / "checkpoints").rglob("backup.npz"))  # finished trainings leave no backup
 
 
 def test_har_windows_are_cut_from_the_raw_zip(repo: Path) -> None:
@@ -195,12 +198,10 @@ def test_each_har_model_and_seed_is_an_mlflow_run(repo: Path) -> None:
     assert baseline.data.params["har.baseline.spectrum_bins"] == "4"
     assert baseline.data.metrics["test.accuracy"] == pytest.approx(metrics["baseline"]["test_accuracy_mean"])
     import mlflow
-    import numpy as np
 
     mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")
     pipeline = mlflow.sklearn.load_model(f"runs:/{baseline.info.run_id}/model")  # logged by sklearn autolog
     assert pipeline.predict(np.zeros((2, 9 * (11 + 4)))).shape == (2,)  # 9 channels x (11 statistics + 4 bins)
-    import redes.har.models  # noqa: F401  (registers the custom layers the logged nets use)
 
     net = mlflow.pyfunc.load_model(f"runs:/{runs[f'lstm-seed{seeds[0]}'].info.run_id}/model")
     probabilities = np.asarray(net.predict(np.zeros((3, 128, 9), dtype=np.float32)))
@@ -289,9 +290,40 @@ def test_a_failed_check_fails_the_stage_and_names_it(environment: dict[str, str]
     ]["passed"]
 
 
+@pytest.mark.parametrize(
+    ("stage", "model_file", "message"),
+    [
+        ("mnist_evaluate", "models/mnist/mlp/model.keras", r"test accuracy \d+\.\d+% is no better than chance"),
+        ("har_evaluate", "models/har/simple_rnn/seed_{seed}/model.keras", r"no better than chance \(\d+\.\d+%"),
+        ("pinn_evaluate", "models/pinn/forward/network.keras", r"relative L2 error 1 is no better than u = 0"),
+    ],
+)
+def test_an_evaluation_refuses_to_publish_a_model_that_learnt_nothing(
+    repo: Path, environment: dict[str, str], stage: str, model_file: str, message: str
+) -> None:
+    """A diverged training can save finite weights; with all of them zero a classifier always answers class 0
+    and the PINN says u = 0. The evaluate stage fails naming the numbers and publishes nothing."""
+    path = repo / model_file.format(seed=tiny_params_dict()["base"]["seed"])
+    original, metrics_file = path.read_bytes(), repo / f"reports/metrics/{stage.split('_')[0]}.json"
+    metrics_before = metrics_file.read_bytes()
+    try:
+        model = keras.saving.load_model(path)
+        for layer in model.layers:
+            layer.set_weights([np.zeros_like(weight) for weight in layer.get_weights()])
+        model.save(path)
+        result = subprocess.run(
+            [sys.executable, f"stages/{stage}.py"], cwd=repo, env=environment, capture_output=True, text=True
+        )
+        assert result.returncode == 1, result.stdout[-2000:]
+        assert re.search(message, result.stderr), result.stderr[-2000:]
+        assert "Traceback" not in result.stderr
+        assert metrics_file.read_bytes() == metrics_before
+    finally:
+        path.write_bytes(original)
+
+
 def test_logged_model_loads_back(repo: Path) -> None:
     import mlflow
-    import numpy as np
 
     run = next(run for run in _mnist_runs(repo) if run.info.run_name == "cnn")
     mlflow.set_tracking_uri(f"sqlite:///{repo / 'mlflow.db'}")

@@ -10,23 +10,22 @@ import numpy as np
 import pandas as pd
 
 from redes import figures
-from redes.classifier_metrics import per_class_recall, score_predictions
+from redes.classifier_metrics import ClassifierScores, per_class_recall, score_predictions
 from redes.mnist.data import CLASSES
 
 
 @dataclass(frozen=True)
-class Evaluation:
-    test_accuracy: float
-    macro_f1: float
+class Evaluation(ClassifierScores):
+    """One model on the test images: its scores, each digit's accuracy and every prediction."""
+
     per_class_accuracy: dict[str, float]
-    confusion: np.ndarray
     predictions: np.ndarray
 
     def metrics(self) -> dict[str, object]:
         return {
-            "test_accuracy": self.test_accuracy,
+            "test_accuracy": self.accuracy,
             "macro_f1": self.macro_f1,
-            "test_errors": int(self.confusion.sum() - np.trace(self.confusion)),
+            "test_errors": self.errors,
             "per_class_accuracy": self.per_class_accuracy,
         }
 
@@ -35,10 +34,10 @@ def evaluate(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, batch_s
     predictions = np.argmax(model.predict(x_test, batch_size=batch_size, verbose=0), axis=1)
     scores = score_predictions(y_test, predictions, len(CLASSES))
     return Evaluation(
-        test_accuracy=scores.accuracy,
+        accuracy=scores.accuracy,
         macro_f1=scores.macro_f1,
-        per_class_accuracy=per_class_recall(scores.confusion, CLASSES),
         confusion=scores.confusion,
+        per_class_accuracy=per_class_recall(scores.confusion, CLASSES),
         predictions=predictions,
     )
 
@@ -58,7 +57,7 @@ def write_figures(
             figures.confusion_matrix_figure(
                 evaluation.confusion,
                 CLASSES,
-                f"MNIST {model_name.upper()}: test accuracy {evaluation.test_accuracy:.2%}",
+                f"MNIST {model_name.upper()}: test accuracy {evaluation.accuracy:.2%}",
             ),
             out_dir / f"{model_name}_confusion.png",
         ),

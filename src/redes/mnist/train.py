@@ -25,7 +25,7 @@ def train(
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int = 2,
 ) -> tuple[keras.Model, pd.DataFrame]:
-    """Fit `model_name` on the training split (batch order drawn from `seed`), early-stopping on the validation split."""
+    """Fit `model_name` on the training split (batches shuffled from `seed`), early-stopping on validation."""
     return fit_classifier(
         lambda: build_model(model_name, params),
         params,

@@ -2,7 +2,8 @@
 
 The forward problem's error is Raissi et al.'s: ‖u − u_ref‖₂ / ‖u_ref‖₂ over the whole
 256 × 100 grid. The inverse problem's is the relative error of each identified
-coefficient (λ₁ = 1, λ₂ = ν).
+coefficient (λ₁ = 1, λ₂ = ν). A network no closer to the reference than u = 0 (relative L2
+of 1) learnt nothing and is not published.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from redes import figures
+from redes.errors import RedesError
 from redes.pinn.physics import predict
 from redes.pinn.reference import BurgersProblem, Solution, relative_l2
 from redes.pinn.sampling import TrainingPoints
@@ -39,6 +41,7 @@ def evaluate_case(
         result = forward_metrics(predicted, reference, trained.seconds)
     else:
         result = inverse_metrics(trained.lambdas, problem, predicted, reference, trained.seconds)
+    require_better_than_zero(case, result["rel_l2"])
     title = f"Burgers PINN, {TITLES[case]} (vs {scored_against})"
     figure_paths = [
         figures.save(field_figure(predicted, reference, trained.points, title), out_dir / f"{case}_field.png"),
@@ -46,6 +49,16 @@ def evaluate_case(
         figures.save(loss_curves_figure(trained.history, title), out_dir / f"{case}_loss.png"),
     ]
     return result, figure_paths
+
+
+def require_better_than_zero(case: str, rel_l2: float) -> None:
+    """Raise, naming both numbers, if the network's field is no closer to the reference than u = 0."""
+    if not rel_l2 < 1.0:  # also catches NaN
+        raise RedesError(
+            f"PINN {case}: relative L2 error {rel_l2:.4g} is no better than u = 0 (1), so it is not published. "
+            "Its training diverged or did not learn: lower the Adam learning rate (pinn.*.optimization) "
+            "and run `dvc repro`."
+        )
 
 
 def forward_metrics(predicted: np.ndarray, reference: Solution, train_seconds: float) -> dict[str, float]:

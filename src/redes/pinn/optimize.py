@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from redes.pinn.checkpoint import TrainingState, load_state, save_state
 from redes.pinn.objective import Objective
 from redes.pinn.params import PinnOptimization
-from redes.training import TrainingDiverged
+from redes.training import EXPLOSION_FACTOR, TrainingDiverged
 
 # Extra columns for the history (rel_l2 against the reference, identified λ), from the current weights.
 Monitor = Callable[[], dict[str, float]]
@@ -43,13 +43,21 @@ class _Clock:
         return time.perf_counter() - self._start
 
 
-def _check_finite(terms: dict[str, float], phase: str, step: int) -> None:
+def _check_loss(terms: dict[str, float], phase: str, step: int, state: TrainingState) -> None:
+    """Stop on a loss that is not finite or has exploded to `EXPLOSION_FACTOR` times the first one recorded."""
     total = sum(terms.values())
-    if not math.isfinite(total):
-        raise TrainingDiverged(
-            f"loss became {total} in {phase} step {step}: training stopped and nothing was saved. "
-            "Lower the Adam learning rate or use float64 (pinn.*.network.dtype) and run the stage again."
-        )
+    first = state.history[0]["loss"] if state.history else None
+    if math.isfinite(total) and (first is None or total <= EXPLOSION_FACTOR * first):
+        return
+    cause = (
+        f"loss became {total}"
+        if not math.isfinite(total)
+        else f"loss exploded to {total:.3g} (over {EXPLOSION_FACTOR:g} times its first value, {first:.3g})"
+    )
+    raise TrainingDiverged(
+        f"{cause} in {phase} step {step}: training stopped and nothing was saved. "
+        "Lower the Adam learning rate or use float64 (pinn.*.network.dtype) and run the stage again."
+    )
 
 
 def optimize(
@@ -125,7 +133,7 @@ def _adam(objective: Objective, optimization: PinnOptimization, state: TrainingS
     if state.step == 0:
         record(objective.terms())
     while state.step < optimization.adam_steps:
-        _check_finite(objective.adam_step(), "Adam", state.step + 1)
+        _check_loss(objective.adam_step(), "Adam", state.step + 1, state)
         state.step += 1
         if state.step % optimization.record_every == 0 or state.step == optimization.adam_steps:
             record(objective.terms())
@@ -200,7 +208,7 @@ def _bfgs(
         resets = 0
         new_weights = weights + step_size * direction
         new_terms, new_gradient = evaluate(new_weights)
-        _check_finite(new_terms, "BFGS", state.step + 1)
+        _check_loss(new_terms, "BFGS", state.step + 1, state)
         hessian.update(new_weights - weights, new_gradient - gradient)
         previous_loss, weights, terms, gradient = loss, new_weights, new_terms, new_gradient
         state.step += 1
@@ -234,7 +242,7 @@ def _lbfgsb(
         if state.step % optimization.checkpoint_every == 0:
             state.weights = intermediate_result.x
             checkpoint()
-        _check_finite(evaluate(intermediate_result.x)[0], "L-BFGS-B", state.step)
+        _check_loss(evaluate(intermediate_result.x)[0], "L-BFGS-B", state.step, state)
         if out_of_time():
             state.stop_reason = f"time limit reached at step {state.step}"
             raise StopIteration  # scipy ends the minimisation and returns the current point
