@@ -8,24 +8,31 @@ A `MLFLOW_TRACKING_URI` (a server, a database) replaces the default.
 
 Stages open runs through `training_run` (a training: tagged with the code and data
 behind it, resumed after an interruption) and `evaluation_run` (the evaluation adding
-its numbers to the training's run).
+its numbers to the training's run). Both check the store first (`check_store`), so a
+missing server or a damaged database stops the stage in one paragraph, not after
+minutes of retries or with a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import mlflow
 import mlflow.sklearn
+from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_TIMEOUT
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 from redes.config import flatten
+from redes.errors import RedesError
 from redes.paths import Workspace
 from redes.provenance import MODEL_REQUIREMENTS, data_hashes, library_versions, run_tags
 
@@ -34,6 +41,9 @@ if TYPE_CHECKING:
 
 # MLflow's tag that its UI shows as the run's source version.
 _GIT_COMMIT_TAG = "mlflow.source.git.commit"
+# How long the store may take to answer the check: a healthy server answers in well under a
+# second, and MLflow's own retries would wait over four minutes before failing.
+_CHECK_TIMEOUT_SECONDS = 5
 
 
 def default_uri(store_root: Path) -> str:
@@ -41,10 +51,79 @@ def default_uri(store_root: Path) -> str:
 
 
 def configure(store_root: Path, uri: str | None = None) -> str:
-    """Point MLflow at `uri`, or at the default store below `store_root`; return the URI in use."""
+    """Check the store (`check_store`) and point MLflow at it; return the URI in use.
+
+    The store is `uri`, or else the default one below `store_root`.
+    """
     resolved = uri or default_uri(store_root)
+    check_store(store_root, uri)
     mlflow.set_tracking_uri(resolved)
     return resolved
+
+
+def check_store(store_root: Path, uri: str | None = None) -> None:
+    """Raise `RedesError`, in one paragraph naming the store and what to do, unless it can be used.
+
+    The default store's file gets SQLite's `PRAGMA quick_check` before MLflow opens it,
+    since MLflow would write to a damaged database without a word. Then MLflow reads the
+    store once, without retries and within a few seconds, instead of retrying an
+    unreachable server for minutes.
+    """
+    default_db = Workspace(store_root).mlflow_db.resolve()
+    if uri is None:
+        _check_default_db(default_db)
+    resolved = uri or default_uri(store_root)
+    # MLflow reads these variables at each request: set for this one, they turn its retries off for the check only.
+    quick = {MLFLOW_HTTP_REQUEST_MAX_RETRIES.name: "0", MLFLOW_HTTP_REQUEST_TIMEOUT.name: str(_CHECK_TIMEOUT_SECONDS)}
+    try:
+        with mock.patch.dict(os.environ, quick):
+            MlflowClient(resolved).search_experiments(max_results=1)
+    except Exception as error:  # whatever the store's client raises (MLflow, SQLAlchemy, a driver): it is unusable
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0]
+        if uri is None:
+            advice = f"Move {default_db} aside and MLflow creates a fresh store there."
+        else:
+            advice = (
+                "Start that server (or fix the URI), or unset MLFLOW_TRACKING_URI "
+                f"to track in the default store {default_db}."
+            )
+        raise RedesError(f"the MLflow tracking store {resolved} cannot be used: {reason}. {advice}") from error
+
+
+def _check_default_db(db: Path) -> None:
+    """The default SQLite store: its folder writable (SQLite writes a journal beside it), the file sound."""
+    if not os.access(db.parent, os.W_OK):
+        raise RedesError(
+            f"the MLflow store {db} cannot be written: {db.parent} is not a writable folder. "
+            "Make it writable, or point MLFLOW_TRACKING_URI at another store."
+        )
+    if not db.exists():
+        return  # MLflow creates it
+    # A writer killed mid-transaction (a stage under `kill -9`) leaves a journal that SQLite rolls back
+    # before anyone reads: a read-only open cannot, so then open read-write, as MLflow will a moment later.
+    mode = "rw" if db.with_name(f"{db.name}-journal").exists() else "ro"
+    try:
+        problems = ["a folder"] if db.is_dir() else _quick_check(db, mode)
+    except sqlite3.Error as error:
+        problems = [str(error)]
+    if problems:
+        raise RedesError(
+            f"the MLflow store {db} is damaged or not an SQLite database ({'; '.join(problems[:3])}). "
+            "Move it aside and MLflow creates a fresh store there (`sqlite3 OLD_FILE .recover` may save "
+            "its runs), or point MLFLOW_TRACKING_URI at another store."
+        )
+    if not os.access(db, os.W_OK):
+        raise RedesError(
+            f"the MLflow store {db} is read-only. Make it writable, or point MLFLOW_TRACKING_URI at another store."
+        )
+
+
+def _quick_check(db: Path, mode: str) -> list[str]:
+    """The problems SQLite's `PRAGMA quick_check` finds in `db`, opened in `mode` ("ro" or "rw": never created)."""
+    # The timeout waits out another stage's write (parallel `dvc queue` workers share the store).
+    with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode={mode}", uri=True, timeout=30)) as connection:
+        rows = [row[0] for row in connection.execute("PRAGMA quick_check")]
+    return [] if rows == ["ok"] else rows
 
 
 def _experiment_id(name: str, artifact_root: Path | None) -> str:
