@@ -26,6 +26,7 @@ from unittest import mock
 
 import mlflow
 import mlflow.sklearn
+from mlflow.entities import RunStatus
 from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_TIMEOUT
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 # MLflow's tag that its UI shows as the run's source version.
 _GIT_COMMIT_TAG = "mlflow.source.git.commit"
+# Which training a run records: the name of its backup folder, made of the training's name
+# and a hash of its params and data (`Workspace.backup_dir`).
+_TRAINING_TAG = "redes.training"
 # How long the store may take to answer the check: a healthy server answers in well under a
 # second, and MLflow's own retries would wait over four minutes before failing.
 _CHECK_TIMEOUT_SECONDS = 5
@@ -257,6 +261,7 @@ def training_run(
     all_tags = {
         **run_tags(context.workspace.root, context.dvc_stage, context.dvc_exp_name, data_sha256),
         **(tags or {}),
+        _TRAINING_TAG: backup_dir.name,
     }
     with start_run(
         context.store_root,
@@ -266,8 +271,29 @@ def training_run(
         uri=context.tracking_uri,
         resume_file=backup_dir / "mlflow_run_id" if resumable else None,
     ) as run:
+        _kill_abandoned_runs(backup_dir.name, run.run_id)
         mlflow.log_params(flat_params)
         yield TrainingRun(run.run_id, backup_dir)
+
+
+def _kill_abandoned_runs(training: str, current_run_id: str) -> None:
+    """Mark KILLED the other runs of this same training still RUNNING: a killed stage left them so.
+
+    A stage run again after a kill continues its run (the run's id waits beside the
+    backup), which then ends FINISHED; but when the backup is gone (removed, or lost with
+    the temporary workspace of `dvc exp run --temp`) or the training is too short to back
+    up, a new run starts and the old one would stay RUNNING forever. MLflow keeps no
+    heartbeat, so a run of the same training still alive in another process (the same
+    experiment queued twice) is marked too, until its own end marks it FINISHED.
+    """
+    client = MlflowClient()
+    experiment_id = client.get_run(current_run_id).info.experiment_id
+    running = client.search_runs(
+        [experiment_id], filter_string=f"tags.`{_TRAINING_TAG}` = '{training}' and attributes.status = 'RUNNING'"
+    )
+    for run in running:
+        if run.info.run_id != current_run_id:
+            client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.KILLED))
 
 
 @contextlib.contextmanager

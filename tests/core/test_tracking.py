@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +21,8 @@ from redes.config import Params
 from redes.errors import RedesError
 from redes.paths import Workspace
 from redes.runtime import StageContext
+from tests.helpers import REPO_ROOT
+from tests.helpers.workspace import pipeline_environment
 
 # A store check that waited out MLflow's retries would take minutes; the stage must stop in seconds.
 STORE_CHECK_DEADLINE = 30
@@ -219,3 +224,63 @@ def test_a_store_damaged_mid_file_stops_the_stage_but_a_killed_write_does_not(tm
     with pytest.raises(RedesError) as raised, tracking.start_run(tmp_path, "mnist", "mlp", {}):
         pass
     _assert_one_paragraph(raised.value, str(db), "malformed", "Move it aside")
+
+
+def _context(root: Path) -> StageContext:
+    return StageContext(
+        workspace=Workspace(root),
+        params=None,  # type: ignore[arg-type]  # training_run takes its params as an argument
+        store_root=root,
+        tracking_uri=None,
+        dvc_stage="mnist_train@cnn",
+        dvc_exp_name=None,
+        data_mirror=None,
+        data_catalog=None,
+    )
+
+
+# What a training stage does, down to `kill -9` in the middle of training.
+_KILLED_TRAINING = """
+import os, signal, sys
+from pathlib import Path
+from redes import tracking
+from tests.core.test_tracking import _context, CNN_PARAMS
+
+root = Path(sys.argv[1])
+with tracking.training_run(_context(root), "mnist", "cnn", data_files=[root / "mnist.npz"], params=CNN_PARAMS) as run:
+    print(run.run_id, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+CNN_PARAMS = {"mnist": {"cnn": {"epochs": 3}}}
+
+
+def _killed_training(root: Path) -> str:
+    """Run a training in another process and kill it mid-way; the id of its run."""
+    source = Path(tracking.__file__).parents[1]  # the `redes` this test imports, wherever it is
+    env = pipeline_environment(PYTHONPATH=os.pathsep.join([str(source), str(REPO_ROOT)]))
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_TRAINING, str(root)], capture_output=True, text=True, env=env
+    )
+    assert killed.returncode == -9, killed.stderr
+    return killed.stdout.strip()
+
+
+def _cnn_training(root: Path) -> contextlib.AbstractContextManager[tracking.TrainingRun]:
+    return tracking.training_run(_context(root), "mnist", "cnn", data_files=[root / "mnist.npz"], params=CNN_PARAMS)
+
+
+def test_a_killed_training_is_marked_killed_unless_continued_which_ends_finished(tmp_path: Path) -> None:
+    (tmp_path / "mnist.npz").write_bytes(b"digits")
+    abandoned = _killed_training(tmp_path)
+    shutil.rmtree(tmp_path / "checkpoints")  # its backup is gone, as with the workspace of `dvc exp run --temp`
+    with _cnn_training(tmp_path) as fresh:
+        pass
+    client = MlflowClient(tracking.default_uri(tmp_path))
+    client.update_run(fresh.run_id, status="RUNNING")  # killed in turn, its backup kept this time
+    with _cnn_training(tmp_path) as continued:
+        pass
+    assert continued.run_id == fresh.run_id != abandoned
+    assert {run_id: client.get_run(run_id).info.status for run_id in (abandoned, fresh.run_id)} == {
+        abandoned: "KILLED",
+        fresh.run_id: "FINISHED",
+    }
