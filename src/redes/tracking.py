@@ -26,7 +26,7 @@ from unittest import mock
 
 import mlflow
 import mlflow.sklearn
-from mlflow.entities import RunStatus
+from mlflow.entities import LifecycleStage, RunStatus
 from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_TIMEOUT
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
@@ -206,11 +206,12 @@ def start_run(
 
     `run_id` resumes that run (the evaluate stage adds to the train stage's run).
     `resume_file` keeps the id of the run across an interrupted training: if it
-    exists, that run continues; if not, the new run's id is written there.
+    exists and the store holds that run, the run continues; if not, the new run's id
+    is written there.
     """
     configure(store_root, uri)
     if run_id is None and resume_file is not None and resume_file.exists():
-        run_id = resume_file.read_text().strip()
+        run_id = _in_store(resume_file.read_text().strip())
     artifact_root = Workspace(store_root).mlflow_artifacts if uri is None else None
     all_tags = dict(tags)
     if "git.commit" in all_tags:
@@ -226,6 +227,19 @@ def start_run(
             resume_file.parent.mkdir(parents=True, exist_ok=True)
             resume_file.write_text(active.info.run_id)
         yield Run(active.info.run_id)
+
+
+def _in_store(run_id: str) -> str | None:
+    """`run_id` if the store holds that run, to continue; None if it does not.
+
+    It does not after a switch to another store (MLFLOW_TRACKING_URI set, or a damaged
+    mlflow.db moved aside): the training then goes on from its backup in a new run.
+    """
+    try:
+        run = MlflowClient().get_run(run_id)
+    except MlflowException:
+        return None
+    return run_id if run.info.lifecycle_stage == LifecycleStage.ACTIVE else None
 
 
 class TrainingRun(Run):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -284,3 +285,18 @@ def test_a_killed_training_is_marked_killed_unless_continued_which_ends_finished
         abandoned: "KILLED",
         fresh.run_id: "FINISHED",
     }
+
+
+def test_a_backup_whose_run_is_not_in_the_store_goes_on_in_a_new_run(tmp_path: Path) -> None:
+    (tmp_path / "mnist.npz").write_bytes(b"digits")
+    with _cnn_training(tmp_path) as first:
+        pass
+    # Another store (a server now, or the old one moved aside) knows nothing of that run.
+    elsewhere = dataclasses.replace(_context(tmp_path), tracking_uri=f"sqlite:///{tmp_path / 'server.db'}")
+    training = {"data_files": [tmp_path / "mnist.npz"], "params": CNN_PARAMS}
+    with tracking.training_run(elsewhere, "mnist", "cnn", **training) as second:
+        pass
+    with tracking.training_run(elsewhere, "mnist", "cnn", **training) as third:
+        pass
+    assert first.run_id != second.run_id == third.run_id
+    assert MlflowClient(elsewhere.tracking_uri).get_run(second.run_id).info.status == "FINISHED"
