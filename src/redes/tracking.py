@@ -8,24 +8,32 @@ A `MLFLOW_TRACKING_URI` (a server, a database) replaces the default.
 
 Stages open runs through `training_run` (a training: tagged with the code and data
 behind it, resumed after an interruption) and `evaluation_run` (the evaluation adding
-its numbers to the training's run).
+its numbers to the training's run). Both check the store first (`check_store`), so a
+missing server or a damaged database stops the stage in one paragraph, not after
+minutes of retries or with a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import mlflow
 import mlflow.sklearn
+from mlflow.entities import LifecycleStage, RunStatus
+from mlflow.environment_variables import MLFLOW_HTTP_REQUEST_MAX_RETRIES, MLFLOW_HTTP_REQUEST_TIMEOUT
 from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 from redes.config import flatten
+from redes.errors import RedesError
 from redes.paths import Workspace
 from redes.provenance import MODEL_REQUIREMENTS, data_hashes, library_versions, run_tags
 
@@ -34,6 +42,12 @@ if TYPE_CHECKING:
 
 # MLflow's tag that its UI shows as the run's source version.
 _GIT_COMMIT_TAG = "mlflow.source.git.commit"
+# Which training a run records: the name of its backup folder, made of the training's name
+# and a hash of its params and data (`Workspace.backup_dir`).
+_TRAINING_TAG = "redes.training"
+# How long the store may take to answer the check: a healthy server answers in well under a
+# second, and MLflow's own retries would wait over four minutes before failing.
+_CHECK_TIMEOUT_SECONDS = 5
 
 
 def default_uri(store_root: Path) -> str:
@@ -41,10 +55,79 @@ def default_uri(store_root: Path) -> str:
 
 
 def configure(store_root: Path, uri: str | None = None) -> str:
-    """Point MLflow at `uri`, or at the default store below `store_root`; return the URI in use."""
+    """Check the store (`check_store`) and point MLflow at it; return the URI in use.
+
+    The store is `uri`, or else the default one below `store_root`.
+    """
     resolved = uri or default_uri(store_root)
+    check_store(store_root, uri)
     mlflow.set_tracking_uri(resolved)
     return resolved
+
+
+def check_store(store_root: Path, uri: str | None = None) -> None:
+    """Raise `RedesError`, in one paragraph naming the store and what to do, unless it can be used.
+
+    The default store's file gets SQLite's `PRAGMA quick_check` before MLflow opens it,
+    since MLflow would write to a damaged database without a word. Then MLflow reads the
+    store once, without retries and within a few seconds, instead of retrying an
+    unreachable server for minutes.
+    """
+    default_db = Workspace(store_root).mlflow_db.resolve()
+    if uri is None:
+        _check_default_db(default_db)
+    resolved = uri or default_uri(store_root)
+    # MLflow reads these variables at each request: set for this one, they turn its retries off for the check only.
+    quick = {MLFLOW_HTTP_REQUEST_MAX_RETRIES.name: "0", MLFLOW_HTTP_REQUEST_TIMEOUT.name: str(_CHECK_TIMEOUT_SECONDS)}
+    try:
+        with mock.patch.dict(os.environ, quick):
+            MlflowClient(resolved).search_experiments(max_results=1)
+    except Exception as error:  # whatever the store's client raises (MLflow, SQLAlchemy, a driver): it is unusable
+        reason = (str(error).strip() or type(error).__name__).splitlines()[0]
+        if uri is None:
+            advice = f"Move {default_db} aside and MLflow creates a fresh store there."
+        else:
+            advice = (
+                "Start that server (or fix the URI), or unset MLFLOW_TRACKING_URI "
+                f"to track in the default store {default_db}."
+            )
+        raise RedesError(f"the MLflow tracking store {resolved} cannot be used: {reason}. {advice}") from error
+
+
+def _check_default_db(db: Path) -> None:
+    """The default SQLite store: its folder writable (SQLite writes a journal beside it), the file sound."""
+    if not os.access(db.parent, os.W_OK):
+        raise RedesError(
+            f"the MLflow store {db} cannot be written: {db.parent} is not a writable folder. "
+            "Make it writable, or point MLFLOW_TRACKING_URI at another store."
+        )
+    if not db.exists():
+        return  # MLflow creates it
+    # A writer killed mid-transaction (a stage under `kill -9`) leaves a journal that SQLite rolls back
+    # before anyone reads: a read-only open cannot, so then open read-write, as MLflow will a moment later.
+    mode = "rw" if db.with_name(f"{db.name}-journal").exists() else "ro"
+    try:
+        problems = ["a folder"] if db.is_dir() else _quick_check(db, mode)
+    except sqlite3.Error as error:
+        problems = [str(error)]
+    if problems:
+        raise RedesError(
+            f"the MLflow store {db} is damaged or not an SQLite database ({'; '.join(problems[:3])}). "
+            "Move it aside and MLflow creates a fresh store there (`sqlite3 OLD_FILE .recover` may save "
+            "its runs), or point MLFLOW_TRACKING_URI at another store."
+        )
+    if not os.access(db, os.W_OK):
+        raise RedesError(
+            f"the MLflow store {db} is read-only. Make it writable, or point MLFLOW_TRACKING_URI at another store."
+        )
+
+
+def _quick_check(db: Path, mode: str) -> list[str]:
+    """The problems SQLite's `PRAGMA quick_check` finds in `db`, opened in `mode` ("ro" or "rw": never created)."""
+    # The timeout waits out another stage's write (parallel `dvc queue` workers share the store).
+    with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode={mode}", uri=True, timeout=30)) as connection:
+        rows = [row[0] for row in connection.execute("PRAGMA quick_check")]
+    return [] if rows == ["ok"] else rows
 
 
 def _experiment_id(name: str, artifact_root: Path | None) -> str:
@@ -123,11 +206,12 @@ def start_run(
 
     `run_id` resumes that run (the evaluate stage adds to the train stage's run).
     `resume_file` keeps the id of the run across an interrupted training: if it
-    exists, that run continues; if not, the new run's id is written there.
+    exists and the store holds that run, the run continues; if not, the new run's id
+    is written there.
     """
     configure(store_root, uri)
     if run_id is None and resume_file is not None and resume_file.exists():
-        run_id = resume_file.read_text().strip()
+        run_id = _in_store(resume_file.read_text().strip())
     artifact_root = Workspace(store_root).mlflow_artifacts if uri is None else None
     all_tags = dict(tags)
     if "git.commit" in all_tags:
@@ -143,6 +227,19 @@ def start_run(
             resume_file.parent.mkdir(parents=True, exist_ok=True)
             resume_file.write_text(active.info.run_id)
         yield Run(active.info.run_id)
+
+
+def _in_store(run_id: str) -> str | None:
+    """`run_id` if the store holds that run, to continue; None if it does not.
+
+    It does not after a switch to another store (MLFLOW_TRACKING_URI set, or a damaged
+    mlflow.db moved aside): the training then goes on from its backup in a new run.
+    """
+    try:
+        run = MlflowClient().get_run(run_id)
+    except MlflowException:
+        return None
+    return run_id if run.info.lifecycle_stage == LifecycleStage.ACTIVE else None
 
 
 class TrainingRun(Run):
@@ -178,6 +275,7 @@ def training_run(
     all_tags = {
         **run_tags(context.workspace.root, context.dvc_stage, context.dvc_exp_name, data_sha256),
         **(tags or {}),
+        _TRAINING_TAG: backup_dir.name,
     }
     with start_run(
         context.store_root,
@@ -187,8 +285,29 @@ def training_run(
         uri=context.tracking_uri,
         resume_file=backup_dir / "mlflow_run_id" if resumable else None,
     ) as run:
+        _kill_abandoned_runs(backup_dir.name, run.run_id)
         mlflow.log_params(flat_params)
         yield TrainingRun(run.run_id, backup_dir)
+
+
+def _kill_abandoned_runs(training: str, current_run_id: str) -> None:
+    """Mark KILLED the other runs of this same training still RUNNING: a killed stage left them so.
+
+    A stage run again after a kill continues its run (the run's id waits beside the
+    backup), which then ends FINISHED; but when the backup is gone (removed, or lost with
+    the temporary workspace of `dvc exp run --temp`) or the training is too short to back
+    up, a new run starts and the old one would stay RUNNING forever. MLflow keeps no
+    heartbeat, so a run of the same training still alive in another process (the same
+    experiment queued twice) is marked too, until its own end marks it FINISHED.
+    """
+    client = MlflowClient()
+    experiment_id = client.get_run(current_run_id).info.experiment_id
+    running = client.search_runs(
+        [experiment_id], filter_string=f"tags.`{_TRAINING_TAG}` = '{training}' and attributes.status = 'RUNNING'"
+    )
+    for run in running:
+        if run.info.run_id != current_run_id:
+            client.set_terminated(run.info.run_id, RunStatus.to_string(RunStatus.KILLED))
 
 
 @contextlib.contextmanager
