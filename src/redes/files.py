@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,16 +14,32 @@ import pandas as pd
 from redes.errors import RedesError
 
 
-def write_json(path: Path, data: Any) -> Path:
+@contextlib.contextmanager
+def replaced_atomically(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write, renamed over `path` once written.
+
+    A stage killed or failing mid-write leaves the old file or none, never half of one.
+    The temporary name keeps the suffix (Keras and NumPy choose the format by it).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_json(path: Path, data: Any) -> Path:
+    with replaced_atomically(path) as partial:
+        partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     return path
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> Path:
     """A pandas DataFrame as CSV, without its index."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
+    with replaced_atomically(path) as partial:
+        table.to_csv(partial, index=False)
     return path
 
 

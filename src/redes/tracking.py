@@ -145,6 +145,19 @@ def _experiment_id(name: str, artifact_root: Path | None) -> str:
         return experiment.experiment_id
 
 
+@contextlib.contextmanager
+def _writing_artifacts() -> Iterator[None]:
+    """Turn a failure to write the active run's artifacts (a full disk, a folder not writable) into one paragraph."""
+    try:
+        yield
+    except (OSError, MlflowException) as error:
+        raise RedesError(
+            f"could not write to the MLflow artifact store {mlflow.get_artifact_uri()} ({error}). Make it writable "
+            "(or move aside whatever is in the way) and run the stage again: a training resumes from its backup, "
+            "which is kept until the model is logged and saved."
+        ) from None
+
+
 class Run:
     """The active MLflow run of a stage; stages log through it, never through mlflow."""
 
@@ -159,8 +172,9 @@ class Run:
         mlflow.log_metrics(finite, step=step)
 
     def log_artifacts(self, paths: list[Path], folder: str | None = None) -> None:
-        for path in paths:
-            mlflow.log_artifact(str(path), artifact_path=folder)
+        with _writing_artifacts():
+            for path in paths:
+                mlflow.log_artifact(str(path), artifact_path=folder)
 
     def log_keras_model(self, model: Any, example_inputs: Any) -> None:
         """The trained model, loadable back with `mlflow.keras.load_model` or `mlflow.pyfunc.load_model`.
@@ -173,12 +187,13 @@ class Run:
         import mlflow.keras  # here, not at the top: it imports TensorFlow (~10 s), which the baseline never needs
 
         signature = infer_signature(example_inputs, model.predict(example_inputs, verbose=0))
-        mlflow.keras.log_model(
-            model,
-            name="model",
-            signature=signature,
-            pip_requirements=[f"{package}=={version}" for package, version in requirements.items()],
-        )
+        with _writing_artifacts():
+            mlflow.keras.log_model(
+                model,
+                name="model",
+                signature=signature,
+                pip_requirements=[f"{package}=={version}" for package, version in requirements.items()],
+            )
 
     def autolog_sklearn(self) -> None:
         """Log the params, training metrics and fitted model of scikit-learn estimators fitted from now on."""

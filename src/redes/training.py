@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import shutil
 import time
 import zipfile
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from redes.errors import RedesError
+from redes.files import replaced_atomically
 
 # A loss this many times its value on the first batch has exploded, even while finite.
 EXPLOSION_FACTOR = 1e3
@@ -198,10 +198,8 @@ class _EpochBackup(keras.callbacks.Callback):
             "reference_loss": self.guard.reference_loss,
             "early_stopping": memories,
         }
-        partial = self.path.with_name(self.path.name + ".partial")
-        with partial.open("wb") as file:
+        with replaced_atomically(self.path) as partial, partial.open("wb") as file:
             np.savez(file, metadata=np.array(json.dumps(metadata)), **arrays)
-        os.replace(partial, self.path)
 
 
 def _training_variables(model: keras.Model) -> list[keras.Variable]:
@@ -319,8 +317,8 @@ def fit_resumable(
 
 
 def save_model(model: keras.Model, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
+    with replaced_atomically(path) as partial:
+        model.save(partial)
     return path
 
 

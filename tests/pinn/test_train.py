@@ -135,3 +135,11 @@ def test_a_nan_loss_stops_training_with_a_message(tmp_path: Path) -> None:
     )
     with pytest.raises(TrainingDiverged, match="Adam step 1"):
         optimize(objective, _forward().optimization, checkpoint_dir=tmp_path, log=lambda _: None)
+
+
+def test_an_exploding_loss_stops_training_with_a_message(reference: Solution, tmp_path: Path) -> None:
+    """Adam at rate 1e6: the loss stays finite but leaves its start behind by orders of magnitude."""
+    with pytest.raises(TrainingDiverged, match=r"loss exploded to .* in Adam step \d+: .*Lower the Adam learning rate"):
+        train_forward(
+            PROBLEM, reference, _forward(adam_learning_rate=1e6), seed=0, checkpoint_dir=tmp_path, log=lambda _: None
+        )

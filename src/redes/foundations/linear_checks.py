@@ -118,7 +118,7 @@ def linear_regression_checks(params: LinearRegressionParams, seed: int) -> Linea
             f"θ after {params.sgd_epochs} passes of SGD with a decaying rate against the least-squares solution",
             "sklearn LinearRegression",
             [(stochastic, reference)],
-            ITERATIVE_TOLERANCE,
+            params.sgd_tolerance,
         ),
         compare(
             "linear_normal_equations",

@@ -17,6 +17,8 @@ class LinearRegressionParams(Section):
     sgd_learning_rate: PositiveFloat  # α₀ of SGD (9); the constant α of the LMS curve
     sgd_decay_epochs: PositiveFloat  # α = α₀ / (1 + epoch / sgd_decay_epochs)
     sgd_epochs: PositiveInt  # passes over the 442 examples
+    # The relative distance to the least-squares θ that SGD must end within (it nears it as 1/epochs).
+    sgd_tolerance: PositiveFloat
     underdetermined_examples: PositiveInt  # rows kept for the XᵀX-singular case (< 11 columns)
 
 
