@@ -32,8 +32,11 @@ setup: $(STAMP)
 repro: setup
 	$(UV) run --no-sync dvc repro
 
+# Two workers, one test file each at a time: the pipeline smoke test's repository (its
+# `dvc repro`, minutes of one-threaded stage start-ups) is built once, in one worker,
+# while the other runs the rest.
 test: setup
-	$(UV) run --no-sync pytest
+	$(UV) run --no-sync pytest -n 2 --dist loadfile
 
 # DeepXDE, the third column of benchmarks/pinn.py, comes with the `benchmark` dependency group.
 benchmark: setup
