@@ -6,6 +6,7 @@ The recipe is the real CNN's, with augmentation, dropout and batch norm, on real
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -37,7 +38,7 @@ def _epochs_backed_up(backup: Path) -> int:
     if not backup.exists():
         return 0
     with np.load(backup) as file:
-        return int(str(file["metadata"]).split('"epochs_done": ')[1].split(",")[0])
+        return json.loads(str(file["metadata"]))["epochs_done"]
 
 
 def _kill_during_epoch_after(process: subprocess.Popen, backup: Path, epochs: int, delay: float) -> None:
