@@ -108,3 +108,88 @@ def write_burgers_mat(path: Path, x_points: int, t_points: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     scipy.io.savemat(path, {"x": x[:, None], "t": t[:, None], "usol": cole_hopf(problem, x, t, 100).u})
     return path
+
+
+def operator_image(form: str, rng: np.random.Generator) -> np.ndarray:
+    """A 28x28 uint8 handwritten-looking operator, white ink on black: plus, minus, cross, obelus, slash or dot."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (28, 28), 0)
+    draw = ImageDraw.Draw(image)
+    size = int(rng.integers(6, 10))
+    x, y = 14 + int(rng.integers(-2, 3)), 14 + int(rng.integers(-2, 3))
+    width = int(rng.integers(1, 3))
+    if form in ("plus", "minus", "obelus"):
+        draw.line([(x - size, y), (x + size, y)], fill=255, width=width)
+    if form == "plus":
+        draw.line([(x, y - size), (x, y + size)], fill=255, width=width)
+    if form == "cross":
+        draw.line([(x - size, y - size), (x + size, y + size)], fill=255, width=width)
+        draw.line([(x - size, y + size), (x + size, y - size)], fill=255, width=width)
+    if form == "slash":
+        draw.line([(x - size // 2, y + size), (x + size // 2, y - size)], fill=255, width=width)
+    for dot_y in {"obelus": (y - size // 2 - 2, y + size // 2 + 2), "dot": (y,)}.get(form, ()):
+        draw.ellipse([x - 1, dot_y - 1, x + 1, dot_y + 1], fill=255)
+    return np.asarray(image)
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def write_bhmsds_tar(path: Path, per_form: int = 20, seed: int = 0) -> Path:
+    """BHMSDS's layout: bhmsds/symbols/<form>-NNNN.png, BLACK ink on white, with README and LICENSE."""
+    import io
+    import tarfile
+
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as archive:
+
+        def add(name: str, data: bytes) -> None:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+        add("bhmsds/README.md", b"Basic Handwritten Math Symbols Dataset\n")
+        add("bhmsds/LICENSE", b"MIT\n")
+        for form in ("dot", "minus", "plus", "slash"):
+            for index in range(per_form):
+                add(f"bhmsds/symbols/{form}-{index:04d}.png", _png(255 - operator_image(form, rng)))
+    return path
+
+
+MDAS_CLASSES = {
+    "addition_plus": "plus",
+    "subtraction_minus": "minus",
+    "multiplication_cross": "cross",
+    "multiplication_dot": "dot",
+    "division_obelus": "obelus",
+    "division_slash": "slash",
+}
+
+
+def write_mdas_zip(path: Path, writings_per_class: int = 10, seed: int = 0) -> Path:
+    """MDAS's layout: symbols_partitioned/<split>/<class>/<name>.png, white on black.
+
+    Like the published set, each writing appears as itself and mirrored (flipped left-right and
+    upside down), the copies scattered over the published splits.
+    """
+    rng = np.random.default_rng(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        for class_name, form in MDAS_CLASSES.items():
+            for writing in range(writings_per_class):
+                pixels = operator_image(form, rng)
+                for variant, view in enumerate((pixels, pixels[::-1, ::-1], pixels[:, ::-1])):
+                    split = ("train", "val", "test")[int(rng.integers(0, 3))]
+                    archive.writestr(
+                        f"symbols_partitioned/{split}/{class_name}/{writing:03d}-{variant}.png", _png(view)
+                    )
+    return path
