@@ -110,6 +110,23 @@ def write_burgers_mat(path: Path, x_points: int, t_points: int) -> Path:
     return path
 
 
+def font_digit(digit: int, rng: np.random.Generator) -> np.ndarray:
+    """A 48x48 uint8 digit, white on black, in Pillow's bundled font with a random size, stroke and slant.
+
+    Shapes a reader tells apart the way it tells handwriting apart (unlike `digit_images`, whose
+    classes are angles), for tests that read whole expressions.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (48, 48), 0)
+    font = ImageFont.load_default(size=int(rng.integers(28, 38)))
+    ImageDraw.Draw(image).text(
+        (24, 24), str(digit), fill=255, font=font, anchor="mm", stroke_width=int(rng.integers(0, 3)), stroke_fill=255
+    )
+    shear = float(rng.uniform(-0.2, 0.2))
+    return np.asarray(image.transform(image.size, Image.Transform.AFFINE, (1, shear, -shear * 24, 0, 1, 0)))
+
+
 def operator_image(form: str, rng: np.random.Generator) -> np.ndarray:
     """A 28x28 uint8 handwritten-looking operator, white ink on black: plus, minus, cross, obelus, slash or dot."""
     from PIL import Image, ImageDraw
