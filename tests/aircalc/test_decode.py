@@ -61,7 +61,10 @@ def test_decode_finds_the_most_probable_valid_reading(n: int, seed: int) -> None
     assert respects_breaks(reading.tokens, breaks)
     chosen = [CLASS_INDEX[token] for token in reading.tokens]
     assert reading.log_probability == pytest.approx(log_p[np.arange(n), chosen].sum(), abs=1e-9)
-    assert reading.confidences == tuple(probabilities[np.arange(n), chosen])
+    weights = np.exp(scores - scores[valid].max()) * valid  # each valid reading's probability, up to a constant
+    for i, index in enumerate(chosen):
+        in_context = weights[sequences[:, i] == index].sum() / weights.sum()
+        assert reading.confidences[i] == pytest.approx(in_context, abs=1e-9)
     for row, alternatives in zip(probabilities, reading.alternatives, strict=True):
         assert [p for _, p in alternatives] == sorted(row, reverse=True)[:3]
         assert all(row[CLASS_INDEX[token]] == p for token, p in alternatives)
@@ -72,7 +75,8 @@ def test_a_gap_turns_a_likely_digit_into_the_operator_it_must_be() -> None:
     assert decode(probabilities).tokens == tuple("213")  # no gaps: one number, 213
     reading = decode(probabilities, breaks=[True, True])  # 2 and 3 apart: "1" would make three numbers in a row
     assert reading.tokens == tuple("2÷3")
-    assert reading.confidences[1] == pytest.approx(0.4)
+    # Only an operator fits there, and the network's 40 % on ÷ against 0.0077 % on each other one makes it sure.
+    assert reading.confidences[1] > 0.99
 
 
 def test_a_valid_greedy_reading_is_the_reading() -> None:
@@ -115,7 +119,8 @@ def test_read_refuses_a_symbol_it_is_unsure_of() -> None:
     with pytest.raises(ExpressionError) as caught:
         read(probabilities)
     assert (caught.value.kind, caught.value.position) == ("low_confidence", 2)
-    assert str(caught.value) == "symbol 3: read as 7 with only 41 % confidence (next best 1, 38 %); write it again"
+    # In context the last symbol must be a digit: 7 has 0.41 / 0.93 of the digits' mass, 1 has 0.38 / 0.93.
+    assert str(caught.value) == "symbol 3: read as 7 with only 44 % confidence (next best 1, 40 %); write it again"
     assert read(probabilities, min_confidence=0.4).tokens == tuple("2+7")
 
 
@@ -126,3 +131,18 @@ def test_read_explains_with_the_greedy_syntax_error_when_there_is_one() -> None:
     assert (caught.value.kind, caught.value.position) == ("operator_sequence", 2)
     assert str(caught.value) == "symbol 3: two operators in a row (× then +)"
     assert read(probabilities, min_confidence=0.4).tokens == tuple("2×-3")
+
+
+def test_read_trusts_an_operator_the_gaps_demand_even_if_the_network_saw_a_digit() -> None:
+    """A slash written like a 1 between two numbers set apart: 62 ÷ 54, not refused and not 62154."""
+    probabilities = peaked("62154", s2={"1": 0.9, "÷": 0.09})
+    reading = read(probabilities, breaks=[False, True, True, False])
+    assert reading.tokens == tuple("62÷54")
+    assert reading.confidences[2] > 0.95  # 0.09 against 3 x 0.0008 for the other operators
+    assert read(probabilities).tokens == tuple("62154")  # written close together, it is one number
+
+
+def test_a_one_that_looks_like_a_slash_at_the_start_is_read_as_the_one_it_must_be() -> None:
+    """Digits and the slash share a shape; + and - do not: only an operator mended into another is doubted."""
+    probabilities = peaked("17÷6", s0={"÷": 0.6, "1": 0.35})
+    assert read(probabilities).tokens == tuple("17÷6")

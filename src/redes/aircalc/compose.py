@@ -32,7 +32,10 @@ SIZE_JITTER = 0.1  # each symbol's size varies by up to this fraction
 MAX_DIGIT_WIDTH = 1.2
 OPERATOR_SIZE = (0.5, 0.9)  # an operator's longer side in digit heights, drawn once per expression
 BASELINE_JITTER = 0.08  # in digit heights
-PEN_GROWTH = 2  # px: the pen is thickened by grey dilation of 0 (as drawn) to this many pixels
+# The pen is thickened by grey dilation of 0 (as drawn) to this fraction of the digit height, in
+# whole pixels: 0-1 px on a 24 px line, 0-3 px on a 64 px one. A fixed growth would bury the gaps
+# of a small ÷ or × (two pixels close a 12 px obelus into a +), which a pen scaled to the hand does not.
+PEN_GROWTH = 0.05
 # Gaps in digit heights. Within a number they stay well below segment.BREAK_FACTOR (0.6) of
 # the height; around an operator they range from cramped to generous.
 NUMBER_GAP = (0.02, 0.2)
@@ -106,7 +109,7 @@ def compose(
         raise ValueError(f"no images to write {missing} with")
     height = float(rng.integers(DIGIT_HEIGHT[0], DIGIT_HEIGHT[1] + 1))
     operator_size = rng.uniform(*OPERATOR_SIZE)
-    pen = int(rng.integers(0, PEN_GROWTH + 1))
+    pen = int(rng.integers(0, round(PEN_GROWTH * height) + 1))
     baseline = height  # digits stand on it; operators centre on height / 2 above it
     pieces, lefts, tops = [], [], []
     x = 0
@@ -158,7 +161,7 @@ def _written(source: np.ndarray, size: float, *, by_height: bool, pen: int) -> n
     # PIL widens the filter when shrinking, which anti-aliases.
     scaled = np.asarray(Image.fromarray(crop, mode="F").resize(shape, Image.Resampling.BILINEAR))
     if pen:
-        scaled = ndimage.grey_dilation(np.pad(scaled, pen), size=(2 * pen + 1, 2 * pen + 1))
+        scaled = ndimage.grey_dilation(np.pad(scaled, pen), size=(pen + 1, pen + 1))  # strokes `pen` px wider
     scaled = np.clip(scaled / scaled.max(), 0.0, 1.0)
     # Its main piece as the segmenter cuts it, below-threshold fringe and stray specks zeroed.
     main = max(segment_image(scaled), key=lambda symbol: float(symbol.ink.sum()))

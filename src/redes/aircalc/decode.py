@@ -6,17 +6,24 @@ the token sequence with the highest total log-probability among those that are e
 Gaps between symbols add one rule: across a wide gap, a digit cannot follow a digit, since
 two numbers side by side are not an expression. `read` decodes and refuses readings it is unsure
 of, so the calculator asks for a symbol again rather than computing with a guess.
+
+How sure is judged in context: a symbol's confidence is the probability, over all readings the
+grammar and the gaps allow (weighted by the network's probabilities), that it is the token
+chosen (forward-backward over the same automaton). A slash the network took for a "1" at 90 %
+but which stands between two numbers set apart can only be an operator, and among the
+operators the network's 9 % on ÷ dominates: the reading 2÷3 is then sure, not refused.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from redes.aircalc.expression import ExpressionError, State, step, syntax_error
-from redes.aircalc.symbols import DIGITS, N_CLASSES, TOKENS
+from redes.aircalc.symbols import CLASS_INDEX, DIGITS, N_CLASSES, OPERATORS, TOKENS
 
 PROBABILITY_FLOOR = 1e-12
 """Probabilities are clipped to this before the log, so a class the network ruled out costs a lot, not -inf."""
@@ -29,8 +36,10 @@ class Reading:
     """A decoded expression, with how sure the network was of each symbol."""
 
     tokens: tuple[str, ...]
-    confidences: tuple[float, ...]  # the probability the network gave each chosen token
-    alternatives: tuple[tuple[tuple[str, float], ...], ...]  # per symbol, its top tokens with their probabilities
+    confidences: tuple[float, ...]  # each chosen token's probability in context (see the module docstring)
+    alternatives: tuple[
+        tuple[tuple[str, float], ...], ...
+    ]  # per symbol, the network's top tokens with their probabilities
     log_probability: float  # of the whole reading, with each probability floored at PROBABILITY_FLOOR
 
 
@@ -56,10 +65,7 @@ def decode(probabilities: np.ndarray, breaks: Sequence[bool] | None = None) -> R
         new_best: dict[State, float] = {}
         pointers: dict[State, tuple[State, int]] = {}
         for state, score in best.items():
-            for index, token in enumerate(TOKENS):
-                following = step(state, token)
-                if following is None or (gap and state is State.IN_NUMBER and token in DIGITS):
-                    continue
+            for index, following in _moves(state, gap):
                 candidate = score + float(log_p[i, index])
                 if following not in new_best or candidate > new_best[following]:
                     new_best[following] = candidate
@@ -78,38 +84,112 @@ def decode(probabilities: np.ndarray, breaks: Sequence[bool] | None = None) -> R
         indices.append(index)
     indices.reverse()
 
+    in_context = _posteriors(log_p, breaks)
     return Reading(
         tokens=tuple(TOKENS[index] for index in indices),
-        confidences=tuple(float(probabilities[i, index]) for i, index in enumerate(indices)),
+        confidences=tuple(float(in_context[i, index]) for i, index in enumerate(indices)),
         alternatives=tuple(_top(row) for row in probabilities),
         log_probability=log_probability,
     )
 
 
 def read(probabilities: np.ndarray, breaks: Sequence[bool] | None = None, min_confidence: float = 0.5) -> Reading:
-    """`decode`, refusing a reading with a symbol the network gave less than `min_confidence`.
+    """`decode`, refusing a reading it is not sure of.
 
-    When some symbol is that uncertain and the symbol-by-symbol (argmax) reading is not an
-    expression, its syntax error is raised: "two operators in a row" tells a person more than
-    a percentage. Otherwise the error is "low_confidence" at the first uncertain symbol.
+    Two refusals. If the symbol-by-symbol (argmax) reading is not an expression and the decoder
+    mended it by putting one operator for another that the network gave less than
+    `min_confidence`, the person may really have written "2×+3": its syntax error is raised
+    ("two operators in a row" tells them more than a percentage), not a silent 2×-3. (A "1"
+    the network took for a slash is mended without doubt: the two share a shape, + and - do
+    not.) Otherwise a symbol whose confidence in context is below `min_confidence` is refused
+    as "low_confidence".
     """
     reading = decode(probabilities, breaks)
+    probabilities = np.asarray(probabilities, dtype=float)
+    greedy = [TOKENS[index] for index in np.argmax(probabilities, axis=1)]
+    error = syntax_error(greedy)
+    if error is not None:
+        mended_unsure = any(
+            chosen != argmax
+            and chosen in OPERATORS
+            and argmax in OPERATORS
+            and probabilities[i, CLASS_INDEX[chosen]] < min_confidence
+            for i, (chosen, argmax) in enumerate(zip(reading.tokens, greedy, strict=True))
+        )
+        if mended_unsure:
+            raise error
     uncertain = [i for i, confidence in enumerate(reading.confidences) if confidence < min_confidence]
     if not uncertain:
         return reading
-    greedy = [TOKENS[index] for index in np.argmax(np.asarray(probabilities, dtype=float), axis=1)]
-    error = syntax_error(greedy)
-    if error is not None:
-        raise error
     position = uncertain[0]
     token, confidence = reading.tokens[position], reading.confidences[position]
-    other, other_p = next((t, p) for t, p in reading.alternatives[position] if t != token)
+    in_context = posteriors(probabilities, breaks)[position]
+    other_index = max((i for i in range(N_CLASSES) if TOKENS[i] != token), key=lambda i: in_context[i])
+    other, other_p = TOKENS[other_index], in_context[other_index]
     raise ExpressionError(
         "low_confidence",
         position,
         f"read as {token} with only {_percent(confidence)} % confidence "
         f"(next best {other}, {_percent(other_p)} %); write it again",
     )
+
+
+def posteriors(probabilities: np.ndarray, breaks: Sequence[bool] | None = None) -> np.ndarray:
+    """(n, 14): for each symbol and token, the probability that the symbol is that token, in context.
+
+    The sum of the network's probabilities of every valid reading (grammar and gaps) with that
+    token there, over the sum for all valid readings: the marginals of the network's
+    independent per-symbol guesses conditioned on the reading being an expression.
+    """
+    probabilities, breaks = _checked(probabilities, breaks)
+    return _posteriors(np.log(np.maximum(probabilities, PROBABILITY_FLOOR)), breaks)
+
+
+@functools.cache
+def _moves(state: State, gap: bool) -> tuple[tuple[int, State], ...]:
+    """(class index, next state) for each token the grammar allows after `state`; a gap ends a number."""
+    moves = []
+    for index, token in enumerate(TOKENS):
+        following = step(state, token)
+        if following is not None and not (gap and state is State.IN_NUMBER and token in DIGITS):
+            moves.append((index, following))
+    return tuple(moves)
+
+
+def _posteriors(log_p: np.ndarray, breaks: Sequence[bool]) -> np.ndarray:
+    """Forward-backward in log space over the automaton `decode` runs Viterbi on."""
+    n = len(log_p)
+    states = list(State)
+    column = {state: k for k, state in enumerate(states)}
+    forward = np.full((n + 1, len(states)), -np.inf)  # forward[i]: prefixes of i symbols, by the state they end in
+    forward[0, column[State.START]] = 0.0
+    backward = np.full((n + 1, len(states)), -np.inf)  # backward[i]: ways to finish from symbol i on, by state
+    backward[n, column[State.IN_NUMBER]] = 0.0  # an expression ends in a number
+    for i in range(n):
+        gap = i > 0 and breaks[i - 1]
+        for state in states:
+            for index, following in _moves(state, gap):
+                forward[i + 1, column[following]] = np.logaddexp(
+                    forward[i + 1, column[following]], forward[i, column[state]] + log_p[i, index]
+                )
+    for i in reversed(range(n)):
+        gap = i > 0 and breaks[i - 1]
+        for state in states:
+            for index, following in _moves(state, gap):
+                backward[i, column[state]] = np.logaddexp(
+                    backward[i, column[state]], log_p[i, index] + backward[i + 1, column[following]]
+                )
+    total = backward[0, column[State.START]]
+    marginals = np.full(log_p.shape, -np.inf)
+    for i in range(n):
+        gap = i > 0 and breaks[i - 1]
+        for state in states:
+            for index, following in _moves(state, gap):
+                marginals[i, index] = np.logaddexp(
+                    marginals[i, index],
+                    forward[i, column[state]] + log_p[i, index] + backward[i + 1, column[following]],
+                )
+    return np.exp(marginals - total)
 
 
 def _checked(probabilities: np.ndarray, breaks: Sequence[bool] | None) -> tuple[np.ndarray, list[bool]]:
