@@ -7,7 +7,7 @@ import numpy as np
 from redes.aircalc.compose import compose, random_tokens
 from redes.aircalc.recognize import Recognizer
 from redes.aircalc.segment import render_strokes
-from tests.aircalc.conftest import synthetic_pools
+from tests.helpers.aircalc import synthetic_pools
 
 
 def test_composed_expressions_of_unseen_symbols_are_read_and_computed(recognizer: Recognizer) -> None:

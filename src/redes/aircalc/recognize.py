@@ -73,10 +73,10 @@ class Recognizer:
     @classmethod
     def load(cls, path: Path, min_confidence: float = MIN_CONFIDENCE) -> Recognizer:
         """The model `dvc repro aircalc_train` saved; a missing or unreadable one says so."""
-        from redes.training import load_model  # TensorFlow: only once a model is asked for
-
         if not path.exists():
             raise RedesError(f"{path} is missing: run `dvc repro aircalc_train` to train the recogniser")
+        from redes.training import load_model  # TensorFlow: only once there is a model to load
+
         return cls(load_model(path), min_confidence)
 
     def probabilities(self, symbols: Sequence[Symbol]) -> np.ndarray:

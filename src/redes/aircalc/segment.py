@@ -111,6 +111,21 @@ def render_strokes(
     return _draw(strokes, width, offset, shape), offset
 
 
+def strokes_origin(
+    strokes: Sequence[Stroke], *, stroke_width: float | None = None, margin: int = MARGIN
+) -> tuple[float, float]:
+    """The stroke coordinate of pixel (0, 0) of the canvas `render_strokes` draws, without drawing it.
+
+    Adding it to a box of `segment_strokes` (same `stroke_width` and `margin`) puts the box in
+    the strokes' own coordinates, such as the pixels of the canvas they were written on.
+    """
+    strokes = _as_strokes(strokes)
+    if not strokes:
+        return -float(margin), -float(margin)
+    width = _default_width(strokes) if stroke_width is None else float(stroke_width)
+    return _canvas(strokes, width, margin)[1]
+
+
 def segment_strokes(
     strokes: Sequence[Stroke], *, stroke_width: float | None = None, margin: int = MARGIN
 ) -> list[Symbol]:

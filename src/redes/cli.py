@@ -1,0 +1,133 @@
+"""The `redes` command: the trained models of the course for people to use by hand.
+
+One subcommand group per project (`redes aircalc ...`); each group adds its own commands in
+its `add_*_commands` function, and each command sets `handler`, the function that runs it and
+returns the exit code. Models load lazily, inside the handlers, so `redes --help` answers at
+once instead of after TensorFlow's import.
+
+Exit codes: 0 done, 1 an error the message explains (a missing model or photo), 2 a photo
+whose writing could not be read as an expression (and argparse's usage errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from redes.errors import RedesError
+from redes.paths import Workspace
+
+if TYPE_CHECKING:
+    from redes.aircalc.recognize import Recognition
+
+EXIT_OK, EXIT_ERROR, EXIT_UNREADABLE = 0, 1, 2
+
+
+def aircalc_model() -> Path:
+    """Where `dvc repro aircalc_train` saves the recogniser, from the current directory."""
+    return Workspace(Path()).models("aircalc", "cnn") / "model.keras"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="redes", description="Use the course's trained models.")
+    projects = parser.add_subparsers(title="projects", metavar="PROJECT", required=True)
+    add_aircalc_commands(projects)
+    return parser
+
+
+def add_aircalc_commands(projects: argparse._SubParsersAction) -> None:
+    aircalc = projects.add_parser(
+        "aircalc", help="the handwriting calculator", description="Read and compute handwritten arithmetic."
+    )
+    commands = aircalc.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    model = argparse.ArgumentParser(add_help=False)
+    model.add_argument(
+        "--model", type=Path, default=aircalc_model(), help="the trained recogniser (default: %(default)s)"
+    )
+
+    image = commands.add_parser(
+        "image",
+        parents=[model],
+        help="read the expression in a photo and compute it",
+        description="Read the expression written in a photo or scan and compute it exactly. "
+        "Exit code 0: computed; 2: the writing is not a valid expression; 1: other errors.",
+    )
+    image.add_argument("photo", type=Path, help="a photo or scan of one line of arithmetic")
+    image.add_argument(
+        "--ink",
+        choices=("auto", "dark", "light"),
+        default="auto",
+        help="dark: pen on paper; light: chalk on a board; auto: the background is the majority (default)",
+    )
+    image.add_argument("--json", action="store_true", help="print the full reading as JSON")
+    image.set_defaults(handler=aircalc_image)
+
+    serve = commands.add_parser(
+        "serve",
+        parents=[model],
+        help="the calculator's web page: write with a mouse, finger or pen",
+        description="Serve the calculator's web page and its API.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    serve.set_defaults(handler=aircalc_serve)
+
+
+def aircalc_image(args: argparse.Namespace) -> int:
+    from redes.aircalc.photo import read_photo
+    from redes.aircalc.recognize import Recognizer
+
+    pixels = read_photo(args.photo)  # before the model: a mistyped name should not wait for TensorFlow
+    recognition = Recognizer.load(args.model).read_image(pixels, ink=args.ink)
+    if args.json:
+        print(json.dumps(recognition.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(describe(recognition))
+    if recognition.error is not None:
+        print(f"redes: {recognition.error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return EXIT_OK
+
+
+def describe(recognition: Recognition) -> str:
+    """The reading as a person reads it: the expression, each symbol's confidence, then the result."""
+    reading = recognition.to_dict()
+    lines = [f"expression: {reading['expression'] or '(nothing written)'}"]
+    for number, symbol in enumerate(reading["symbols"], start=1):
+        if "token" in symbol:
+            lines.append(f"  {number:>2}. {symbol['token']}  {symbol['confidence']:6.1%}  box {symbol['box']}")
+    value: dict[str, Any] | None = reading["value"]
+    if value is not None:
+        integer = value["integer"] if value["integer"] is not None else "(not a whole number)"
+        lines += [f"integer:  {integer}", f"fraction: {value['fraction']}", f"decimal:  {value['decimal']}"]
+    return "\n".join(lines)
+
+
+def aircalc_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from redes.aircalc.recognize import Recognizer
+    from redes.web import create_app
+
+    app = create_app(Recognizer.load(args.model))
+    host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL is bracketed
+    print(f"AirCalc: open http://{host}:{args.port}/ (Ctrl+C stops it)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except RedesError as error:  # says what to do; a traceback would only bury it
+        print(f"redes: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
