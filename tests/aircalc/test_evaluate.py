@@ -8,7 +8,7 @@ from redes.aircalc.data import AircalcSplits
 from redes.aircalc.evaluate import pools_of_test_split, score_expressions, score_symbols, symbol_report
 from redes.aircalc.recognize import Recognizer
 from redes.aircalc.symbols import CLASS_INDEX, TOKENS
-from tests.aircalc.conftest import synthetic_pools
+from tests.helpers.aircalc import synthetic_pools
 
 
 def _test_split_only(pools: dict[str, list[np.ndarray]]) -> AircalcSplits:
