@@ -135,10 +135,10 @@ def test_read_explains_with_the_greedy_syntax_error_when_there_is_one() -> None:
 
 def test_read_trusts_an_operator_the_gaps_demand_even_if_the_network_saw_a_digit() -> None:
     """A slash written like a 1 between two numbers set apart: 62 ÷ 54, not refused and not 62154."""
-    probabilities = peaked("62154", s2={"1": 0.9, "÷": 0.09})
+    probabilities = peaked("62154", s2={"1": 0.995, "÷": 0.004})
     reading = read(probabilities, breaks=[False, True, True, False])
     assert reading.tokens == tuple("62÷54")
-    assert reading.confidences[2] > 0.95  # 0.09 against 3 x 0.0008 for the other operators
+    assert reading.confidences[2] > 0.8  # 0.004 against 0.00008 for each other operator: sure in context
     assert read(probabilities).tokens == tuple("62154")  # written close together, it is one number
 
 
@@ -146,3 +146,15 @@ def test_a_one_that_looks_like_a_slash_at_the_start_is_read_as_the_one_it_must_b
     """Digits and the slash share a shape; + and - do not: only an operator mended into another is doubted."""
     probabilities = peaked("17÷6", s0={"÷": 0.6, "1": 0.35})
     assert read(probabilities).tokens == tuple("17÷6")
+
+
+def test_a_digit_the_gaps_would_turn_into_an_operator_is_refused_not_computed() -> None:
+    """'1   2' written far apart is not -2: the network saw two clear digits."""
+    probabilities = peaked("12")
+    assert decode(probabilities, breaks=[True]).tokens == tuple("-2")  # the only expression of two symbols
+    with pytest.raises(ExpressionError) as caught:
+        read(probabilities, breaks=[True])
+    assert (caught.value.kind, caught.value.position) == ("numbers_apart", 1)
+    assert str(caught.value) == (
+        "symbol 2: 2 stands apart from the 1 before it; write them closer, or an operator between"
+    )

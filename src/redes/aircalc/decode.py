@@ -23,9 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from redes.aircalc.expression import ExpressionError, State, step, syntax_error
-from redes.aircalc.symbols import CLASS_INDEX, DIGITS, N_CLASSES, OPERATORS, TOKENS
+from redes.aircalc.symbols import CLASS_INDEX, DIGITS, DIVIDE, N_CLASSES, OPERATORS, TOKENS
 
 PROBABILITY_FLOOR = 1e-12
+RULED_OUT = 0.01
+"""A token the network gave less than this is not read into a symbol just because the context demands it..."""
+SAME_SHAPE = {("1", DIVIDE), (DIVIDE, "1")}
+"""...unless the two share a shape: a slash is a 1 written at a slant, and the network cannot tell them apart alone."""
 """Probabilities are clipped to this before the log, so a class the network ruled out costs a lot, not -inf."""
 
 N_ALTERNATIVES = 3
@@ -101,8 +105,9 @@ def read(probabilities: np.ndarray, breaks: Sequence[bool] | None = None, min_co
     `min_confidence`, the person may really have written "2×+3": its syntax error is raised
     ("two operators in a row" tells them more than a percentage), not a silent 2×-3. (A "1"
     the network took for a slash is mended without doubt: the two share a shape, + and - do
-    not.) Otherwise a symbol whose confidence in context is below `min_confidence` is refused
-    as "low_confidence".
+    not.) A token the network all but ruled out (below `RULED_OUT`) that only the context put
+    there is refused too. Otherwise a symbol whose confidence in context is below
+    `min_confidence` is refused as "low_confidence".
     """
     reading = decode(probabilities, breaks)
     probabilities = np.asarray(probabilities, dtype=float)
@@ -118,6 +123,24 @@ def read(probabilities: np.ndarray, breaks: Sequence[bool] | None = None, min_co
         )
         if mended_unsure:
             raise error
+    # Context can make a ruled-out token the only valid one: "1  2" written far apart can only be
+    # read "-2". Computing that would be a silent wrong answer; say what the writing looks like.
+    gaps = _checked(probabilities, breaks)[1]
+    for i, (chosen, argmax) in enumerate(zip(reading.tokens, greedy, strict=True)):
+        ruled_out = probabilities[i, CLASS_INDEX[chosen]] < RULED_OUT
+        if chosen != argmax and ruled_out and (argmax, chosen) not in SAME_SHAPE:
+            # Digits read on both sides of a gap next to the mended symbol: two numbers side by side.
+            apart = [j for j in (i, i + 1) if 0 < j < len(greedy) and gaps[j - 1] and greedy[j - 1] in DIGITS]
+            apart = [j for j in apart if greedy[j] in DIGITS]
+            if apart:
+                j = apart[0]
+                raise ExpressionError(
+                    "numbers_apart",
+                    j,
+                    f"{greedy[j]} stands apart from the {greedy[j - 1]} before it; "
+                    "write them closer, or an operator between",
+                )
+            raise ExpressionError("low_confidence", i, f"reads as {argmax}, which cannot stand there; write it again")
     uncertain = [i for i, confidence in enumerate(reading.confidences) if confidence < min_confidence]
     if not uncertain:
         return reading

@@ -36,6 +36,7 @@ ERROR_KINDS = (
     "division_by_zero",
     "low_confidence",
     "unknown_character",
+    "numbers_apart",
 )
 
 
