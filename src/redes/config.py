@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from redes.aircalc.params import AircalcParams
 from redes.errors import RedesError
 from redes.foundations.params import FoundationsParams
 from redes.har.params import HarParams
@@ -42,6 +43,7 @@ class Params(Section):
     mnist: MnistParams
     har: HarParams
     pinn: PinnParams
+    aircalc: AircalcParams
 
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

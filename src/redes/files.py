@@ -1,4 +1,4 @@
-"""Small files in and out: JSON records (metrics, run ids, data cards), CSV tables, folders inside zips."""
+"""Small files in and out: JSON records, CSV tables, bundles of arrays, folders inside zips."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from redes.errors import RedesError
@@ -57,6 +59,25 @@ def read_json(path: Path) -> Any:
         raise RedesError(f"{path} is missing; run the stage that writes it (`dvc repro`)") from None
     except json.JSONDecodeError as error:
         raise RedesError(f"{path} is not valid JSON ({error}); delete it and run `dvc repro` again") from None
+
+
+Arrays = TypeVar("Arrays")
+
+
+def save_arrays(arrays: Any, path: Path) -> Path:
+    """A dataclass of NumPy arrays (a project's prepared splits) as one compressed .npz."""
+    with replaced_atomically(path) as partial:
+        np.savez_compressed(partial, **asdict(arrays))
+    return path
+
+
+def load_arrays(kind: type[Arrays], path: Path, advice: str) -> Arrays:
+    """The dataclass `kind` as `save_arrays` wrote it; a missing or foreign file names itself and `advice`."""
+    try:
+        with np.load(path) as arrays:
+            return kind(**{name: arrays[name] for name in kind.__dataclass_fields__})  # type: ignore[attr-defined]
+    except (OSError, KeyError, ValueError) as error:
+        raise RedesError(f"{path}: not a prepared {kind.__name__} file ({error}); {advice}") from None
 
 
 def zip_folder(names: list[str], member: str) -> str | None:

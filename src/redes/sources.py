@@ -47,6 +47,46 @@ def _mnist(filename: str, size: int, sha256: str) -> Source:
 
 
 SOURCES: dict[str, tuple[Source, ...]] = {
+    # AirCalc's operators and hand tracking. The mirror's BHMSDS archive is a repackaged subset of
+    # that repository and its hand model is built from MediaPipe's float32 models (PROVENANCE.md):
+    # neither has a public URL with these bytes, so both come from REDES_DATA_MIRROR only.
+    "aircalc": (
+        Source(
+            "math_symbols",
+            "bhmsds_operators.tar.gz",
+            1281734,
+            "9f986a7b99316d263d9b933f390dcc3652e295ffcf37968017e0393eac93f920",
+            (),
+        ),
+        Source(
+            "math_symbols",
+            "mdas_symbols_v1.zip",
+            2831438,
+            "c779edb082fbe932e02ba129d4a0f7eee5e539873f988b587284d46a947d8791",
+            (
+                "https://raw.githubusercontent.com/jdmacleod/handwritten-calculator/main/"
+                "mdas_symbol_dataset/mdas_symbols_v1.zip",
+            ),
+        ),
+        Source(
+            "mediapipe",
+            "hand_landmarker.task",
+            7819037,
+            "4f2db846059e2dbac3f8ffe80cb0836495d94d7372f82203979391da358b412d",
+            (),
+        ),
+        # The hand whose photo writes the camera check's expression (MediaPipe samples, Apache-2.0).
+        Source(
+            "mediapipe",
+            "hand_thumb_up.jpg",
+            53635,
+            "2e5a1ae96e2db9fa1e4622dd7cb79532f74edb96c3ef2ef9236e48ae4e4d18e8",
+            (
+                "https://raw.githubusercontent.com/google-ai-edge/mediapipe-samples/main/examples/"
+                "gesture_recognizer/android/app/src/androidTest/assets/hand_thumb_up.jpg",
+            ),
+        ),
+    ),
     # The raw 50 Hz signals of the HAPT release (UCI dataset 341): the course mirror keeps only them;
     # the publisher's archive also holds pre-cut features, and is accepted by its RawData members.
     "hapt": (

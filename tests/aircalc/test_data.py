@@ -135,7 +135,7 @@ def test_a_damaged_archive_names_the_file(tmp_path: Path) -> None:
 def test_a_corrupt_prepared_file_says_which_stage_makes_it(tmp_path: Path) -> None:
     path = tmp_path / "aircalc.npz"
     path.write_bytes(b"not numpy")
-    with pytest.raises(RedesError, match=r"aircalc\.npz: not a prepared AirCalc file.*dvc repro aircalc_prepare"):
+    with pytest.raises(RedesError, match=r"aircalc\.npz: not a prepared AircalcSplits file.*dvc repro aircalc_prepare"):
         load_splits(path)
 
 

@@ -34,6 +34,7 @@ from PIL import Image
 from redes.aircalc.normalize import normalize_symbol
 from redes.aircalc.symbols import CLASS_INDEX, DIVIDE, MINUS, PLUS, TIMES, TOKENS
 from redes.errors import RedesError
+from redes.files import load_arrays, save_arrays
 from redes.mnist.data import MnistSplits
 
 BHMSDS_FILE = "bhmsds_operators.tar.gz"
@@ -215,13 +216,8 @@ def prepare(
 
 
 def save_splits(splits: AircalcSplits, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **splits.__dict__)
+    save_arrays(splits, path)
 
 
 def load_splits(path: Path) -> AircalcSplits:
-    try:
-        with np.load(path) as arrays:
-            return AircalcSplits(**{name: arrays[name] for name in AircalcSplits.__dataclass_fields__})
-    except (OSError, KeyError, ValueError) as error:
-        raise RedesError(f"{path}: not a prepared AirCalc file ({error}); run `dvc repro aircalc_prepare`") from None
+    return load_arrays(AircalcSplits, path, "run `dvc repro aircalc_prepare`")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from redes.config import ParamsError
-from redes.errors import RedesError
+from redes.files import load_arrays, save_arrays
 from redes.mnist.idx import IdxFormatError, read_idx
 
 FILES = {
@@ -85,13 +85,8 @@ def prepare(raw_dir: Path, validation_size: int, seed: int) -> MnistSplits:
 
 
 def save_splits(splits: MnistSplits, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(path, **splits.__dict__)
+    save_arrays(splits, path)
 
 
 def load_splits(path: Path) -> MnistSplits:
-    try:
-        with np.load(path) as arrays:
-            return MnistSplits(**{name: arrays[name] for name in MnistSplits.__dataclass_fields__})
-    except (OSError, KeyError, ValueError) as error:
-        raise RedesError(f"{path}: not a prepared MNIST file ({error}); run `dvc repro mnist_prepare`") from None
+    return load_arrays(MnistSplits, path, "run `dvc repro mnist_prepare`")
