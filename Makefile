@@ -9,6 +9,9 @@ UV := .tools/bin/uv
 EXTRAS ?= cpu
 STAMP := .venv/.synced-$(subst $() ,-,$(EXTRAS))
 
+# The course's shared data mirror, when it sits beside the repository: AirCalc's operator archive
+# and hand model have no public copy of the same bytes (shared/data/PROVENANCE.md).
+export REDES_DATA_MIRROR ?= $(shell [ -d ../shared/data ] && cd ../shared/data && pwd)
 export DVC_NO_ANALYTICS ?= 1
 export MLFLOW_DISABLE_TELEMETRY ?= true
 # Trust the machine's certificate store (a lab proxy's CA), not only uv's bundled roots.
@@ -38,12 +41,14 @@ repro: setup
 test: setup
 	$(UV) run --no-sync pytest -n 2 --dist loadfile
 
-# DeepXDE, the third column of benchmarks/pinn.py, comes with the `benchmark` dependency group.
+# DeepXDE, the third column of benchmarks/pinn.py, and pytesseract, benchmarks/aircalc.py's OCR route
+# (it calls Debian's tesseract-ocr), come with the `benchmark` dependency group.
 benchmark: setup
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON) $(addprefix --extra ,$(EXTRAS)) --group benchmark
 	$(UV) run --no-sync python benchmarks/mnist.py
 	$(UV) run --no-sync python benchmarks/har.py
 	$(UV) run --no-sync python benchmarks/pinn.py
+	$(UV) run --no-sync python benchmarks/aircalc.py
 
 mlflow-ui: setup
 	$(UV) run --no-sync mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts

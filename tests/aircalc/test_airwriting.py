@@ -27,8 +27,10 @@ from redes.aircalc.airwriting import (
     PresenceRule,
     read_video,
 )
+from redes.aircalc.handvideo import PEN_UP_FRAMES, SEVEN_MINUS_ONE, hand_in_frame, save_video, writing_frames
 from redes.aircalc.recognize import Recognizer
 from redes.errors import RedesError
+from tests.helpers.aircalc import distance_to_path
 
 MIRROR = os.environ.get("REDES_DATA_MIRROR")
 HANDS = Path(MIRROR) / "mediapipe" if MIRROR else None
@@ -39,17 +41,6 @@ needs_model = pytest.mark.skipif(
     if MODEL is None
     else f"{MODEL} is missing: the mirror has no MediaPipe hand model",
 )
-
-FRAME = (640, 480)  # width, height of the synthetic video
-VIDEO_FPS = 30
-# "7-1" in frame pixels: a 7 in one stroke, a minus, a 1; the fingertip moves along each at even speed.
-INTENDED = (
-    np.array([(150, 180), (250, 180), (190, 320)], dtype=float),
-    np.array([(300, 250), (380, 250)], dtype=float),
-    np.array([(450, 180), (450, 320)], dtype=float),
-)
-STROKE_FRAMES = (24, 10, 14)
-PEN_UP_FRAMES = 6  # hand out of the frame before, between and after the strokes
 
 
 @pytest.fixture
@@ -79,63 +70,11 @@ def test_the_tracker_finds_the_hand_in_each_photo(tracker: HandTracker, name: st
     assert tracker.track(np.full_like(photo, 128), 40) is None  # and none in a blank frame
 
 
-def _along(path: np.ndarray, count: int) -> np.ndarray:
-    """`count` points evenly spaced along a polyline, both ends included."""
-    lengths = np.r_[0.0, np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))]
-    at = np.linspace(0.0, lengths[-1], count)
-    return np.stack([np.interp(at, lengths, path[:, 0]), np.interp(at, lengths, path[:, 1])], axis=1)
-
-
-def _distance_to_path(points: np.ndarray, path: np.ndarray) -> np.ndarray:
-    """Each point's distance to the nearest segment of a polyline."""
-    starts, ends = path[:-1], path[1:]
-    direction = ends - starts
-    t = np.clip(np.einsum("psk,sk->ps", points[:, None] - starts, direction) / (direction**2).sum(axis=1), 0, 1)
-    nearest = starts + t[..., None] * direction
-    return np.linalg.norm(points[:, None] - nearest, axis=2).min(axis=1)
-
-
-def _write_video(path: Path, photo: np.ndarray, fingertip: np.ndarray) -> None:
-    """Frames in which the photo moves so that its fingertip follows INTENDED, and plain background between strokes.
-
-    FFV1 in AVI: lossless, and OpenCV here both writes and reads it back, so the tracker sees
-    exactly the frames drawn.
-    """
-    background = np.median(photo[:10, -10:].reshape(-1, 3), axis=0).astype(np.uint8)  # the photo's own wall
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"FFV1"), VIDEO_FPS, FRAME)
-    assert writer.isOpened(), "OpenCV cannot write FFV1 video here"
-
-    def write(target: np.ndarray | None) -> None:
-        frame = np.empty((FRAME[1], FRAME[0], 3), dtype=np.uint8)
-        frame[:] = background
-        if target is not None:
-            left, top = np.round(target - fingertip).astype(int)
-            x0, y0 = max(left, 0), max(top, 0)
-            x1, y1 = min(left + photo.shape[1], FRAME[0]), min(top + photo.shape[0], FRAME[1])
-            frame[y0:y1, x0:x1] = photo[y0 - top : y1 - top, x0 - left : x1 - left]
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-
-    for path_points, count in zip(INTENDED, STROKE_FRAMES, strict=True):
-        for _ in range(PEN_UP_FRAMES):
-            write(None)
-        for target in _along(path_points, count):
-            write(target)
-    for _ in range(PEN_UP_FRAMES):
-        write(None)
-    writer.release()
-
-
-@pytest.fixture
 def writing_video(tmp_path: Path) -> Path:
     """The synthetic video of "7-1" written by the thumbs-up photo (a single hand on a plain wall)."""
-    photo = _photo("hand_thumb_up.jpg")
-    photo = cv2.resize(photo, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)  # room to move in 640x480
     with HandTracker(MODEL) as still:
-        hand = still.track(photo, 0)
-    assert hand is not None
-    path = tmp_path / "seven_minus_one.avi"
-    _write_video(path, photo, hand.index_tip)
-    return path
+        photo, fingertip = hand_in_frame(_photo("hand_thumb_up.jpg"), still)
+    return save_video(list(writing_frames(photo, fingertip, SEVEN_MINUS_ONE)), tmp_path / "seven_minus_one.avi")
 
 
 @needs_model
@@ -143,19 +82,18 @@ def test_a_video_of_a_hand_writing_gives_the_strokes_and_the_same_reading(
     writing_video: Path, tracker: HandTracker, recognizer: Recognizer
 ) -> None:
     result = read_video(writing_video, tracker, PresenceRule())
-    assert result.frames == sum(STROKE_FRAMES) + PEN_UP_FRAMES * (len(STROKE_FRAMES) + 1)
-    assert result.hand_frames == sum(STROKE_FRAMES)  # the hand in every frame it is in, never on the bare wall
-    assert len(result.strokes) == len(INTENDED)
-    for stroke, path, count in zip(result.strokes, INTENDED, STROKE_FRAMES, strict=True):
+    frames_per_stroke = SEVEN_MINUS_ONE.stroke_frames
+    assert result.frames == sum(frames_per_stroke) + PEN_UP_FRAMES * (len(frames_per_stroke) + 1)
+    assert result.hand_frames == sum(frames_per_stroke)  # the hand in every frame it is in, never on the bare wall
+    assert len(result.strokes) == len(SEVEN_MINUS_ONE.paths)
+    for stroke, path, count in zip(result.strokes, SEVEN_MINUS_ONE.paths, frames_per_stroke, strict=True):
         assert len(stroke) == count
         # On its path: the fingertip tracked in a frame is a few pixels off the still photo's.
-        assert _distance_to_path(stroke, path).mean() < 5.0
+        assert distance_to_path(stroke, path).mean() < 5.0
         # And all of it: each corner and end is near the stroke, but for the smoothing's lag.
         step = np.linalg.norm(np.diff(path, axis=0), axis=1).sum() / (count - 1)
-        assert _distance_to_path(path, stroke).max() < 5.0 + step * SMOOTHING / (1 - SMOOTHING)
-    intended = recognizer.read_strokes(
-        [_along(path, count) for path, count in zip(INTENDED, STROKE_FRAMES, strict=True)]
-    )
+        assert distance_to_path(path, stroke).max() < 5.0 + step * SMOOTHING / (1 - SMOOTHING)
+    intended = recognizer.read_strokes(SEVEN_MINUS_ONE.fingertip())
     recovered = recognizer.read_strokes(result.strokes)
     assert len(intended.reading.tokens) == 3
     assert recovered.reading.tokens == intended.reading.tokens

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from redes.aircalc.data import AircalcSplits
-from redes.aircalc.evaluate import pools_of_test_split, score_expressions, score_symbols, symbol_report
+from redes.aircalc.evaluate import pools_of_test_split, score_expressions, score_symbols
 from redes.aircalc.recognize import Recognizer
 from redes.aircalc.symbols import CLASS_INDEX, TOKENS
 from tests.helpers.aircalc import synthetic_pools
@@ -26,7 +26,8 @@ def test_symbol_and_expression_scores_agree_with_a_recount(recognizer: Recognize
     splits = _test_split_only(synthetic_pools(6, seed=11))
     scores = score_symbols(recognizer, splits)
     predicted = recognizer.model.predict(splits.x_test, verbose=0).argmax(axis=1)
-    report = symbol_report(scores, splits, predicted)
+    np.testing.assert_array_equal(scores.predictions, predicted)
+    report = scores.to_dict()
     assert report["test_accuracy"] == np.mean(predicted == splits.y_test)
     assert set(report["per_class_recall"]) == set(TOKENS)  # every class has test images here
     assert report["per_form_recall"]["form-+"] == report["per_class_recall"]["+"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.aircalc import tiny_params as aircalc
 from tests.foundations import tiny_params as foundations
 from tests.har import tiny_params as har
 from tests.mnist import tiny_params as mnist
@@ -15,7 +16,13 @@ from tests.pinn import tiny_params as pinn
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Each project's folder says how its section shrinks.
-_SHRINK = {"foundations": foundations.shrink, "mnist": mnist.shrink, "har": har.shrink, "pinn": pinn.shrink}
+_SHRINK = {
+    "foundations": foundations.shrink,
+    "mnist": mnist.shrink,
+    "har": har.shrink,
+    "pinn": pinn.shrink,
+    "aircalc": aircalc.shrink,
+}
 
 
 def tiny_params_dict() -> dict:

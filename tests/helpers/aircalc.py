@@ -70,3 +70,11 @@ def write_expression(path: Path, tokens: list[str], *, pools_seed: int, seed: in
     written = compose(tokens, synthetic_pools(1, seed=pools_seed), np.random.default_rng(seed))
     Image.fromarray(np.round((1.0 - written.image) * 255).astype(np.uint8)).save(path)  # uint8 grey: mode L
     return path
+
+
+def distance_to_path(points: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """Each point's distance to the nearest segment of a polyline: how far a tracked stroke strays from its path."""
+    starts, ends = path[:-1], path[1:]
+    direction = ends - starts
+    t = np.clip(np.einsum("psk,sk->ps", points[:, None] - starts, direction) / (direction**2).sum(axis=1), 0, 1)
+    return np.linalg.norm(points[:, None] - (starts + t[..., None] * direction), axis=2).min(axis=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from redes.fetch import sha256_of
 from redes.mnist.data import FILES
 from redes.mnist.idx import write_idx
 from redes.pinn.reference import MAT_VISCOSITY, BurgersProblem, cole_hopf, evaluation_grid
+
+HAND_FILES = ("hand_landmarker.task", "hand_thumb_up.jpg")  # AirCalc's files from MediaPipe: real ones only
 
 
 def digit_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -54,13 +57,26 @@ HAPT_SUBJECTS = {1: 1, 2: 3, 3: 5, 4: 7, 5: 2, 6: 2}
 HAPT_SAMPLES = 2000
 
 
-def write_mirror(mirror: Path) -> Path:
-    """A mirror folder laid out as <dataset>/<file> and a catalog override file for it; returns the catalog path."""
+def write_mirror(mirror: Path, real_mirror: Path | None = None) -> Path:
+    """A mirror folder laid out as <dataset>/<file> and a catalog override file for it; returns the catalog path.
+
+    MediaPipe's hand model cannot be made up: AirCalc's hand files are copied from `real_mirror`
+    (with their published hashes) when it has them.
+    """
     catalog = write_mnist(mirror / "mnist")
     hapt = write_hapt_zip(mirror / "hapt" / "HAPT_Data_Set_RawData.zip", "HAPT Data Set/", HAPT_SUBJECTS, HAPT_SAMPLES)
     catalog["hapt"] = {hapt.name: {"sha256": sha256_of(hapt), "size": hapt.stat().st_size}}
     burgers = write_burgers_mat(mirror / "pinn" / "burgers_shock.mat", x_points=64, t_points=20)
     catalog["pinn"] = {burgers.name: {"sha256": sha256_of(burgers), "size": burgers.stat().st_size}}
+    operators = (
+        write_bhmsds_tar(mirror / "math_symbols" / "bhmsds_operators.tar.gz"),
+        write_mdas_zip(mirror / "math_symbols" / "mdas_symbols_v1.zip"),
+    )
+    catalog["aircalc"] = {path.name: {"sha256": sha256_of(path), "size": path.stat().st_size} for path in operators}
+    for name in HAND_FILES:
+        if real_mirror is not None and (real_mirror / "mediapipe" / name).is_file():
+            (mirror / "mediapipe").mkdir(exist_ok=True)
+            shutil.copyfile(real_mirror / "mediapipe" / name, mirror / "mediapipe" / name)
     catalog_path = mirror / "catalog.json"
     catalog_path.write_text(json.dumps(catalog))
     return catalog_path

@@ -30,6 +30,8 @@ def _locked_outputs() -> dict[str, str]:
         "reports/runs/foundations.json",
         "reports/metrics/mnist.json",
         "reports/runs/mnist.json",
+        "reports/metrics/aircalc.json",
+        "reports/runs/aircalc.json",
         "reports/metrics/har.json",
         "reports/runs/har.json",
         "reports/metrics/pinn.json",
@@ -37,6 +39,15 @@ def _locked_outputs() -> dict[str, str]:
         "reports/summary.md",
     ],
 )
+def _readme_block(marker: str) -> re.Match:
+    """README's text between `<!-- marker:start -->` and `<!-- marker:end -->`, as group 1."""
+    block = re.search(
+        rf"<!-- {marker}:start -->(.*)<!-- {marker}:end -->", (REPO_ROOT / "README.md").read_text(), re.DOTALL
+    )
+    assert block is not None, f"README has no {marker} block"
+    return block
+
+
 def test_committed_file_is_the_one_dvc_lock_names(path: str) -> None:
     digest = hashlib.md5((REPO_ROOT / path).read_bytes()).hexdigest()  # noqa: S324 (DVC's own checksum)
     assert _locked_outputs()[path] == digest, f"{path} differs from the `dvc repro` that dvc.lock records"
@@ -44,9 +55,7 @@ def test_committed_file_is_the_one_dvc_lock_names(path: str) -> None:
 
 def test_readme_quotes_the_metrics() -> None:
     metrics = json.loads((REPO_ROOT / "reports/metrics/mnist.json").read_text())
-    readme = (REPO_ROOT / "README.md").read_text()
-    block = re.search(r"<!-- results:start -->(.*)<!-- results:end -->", readme, re.DOTALL)
-    assert block is not None, "README has no results block"
+    block = _readme_block("results")
     for model in MNIST_MODELS:
         row = next(line for line in block.group(1).splitlines() if line.startswith(f"| {model.upper()} "))
         assert f"{metrics[model]['test_accuracy']:.2%}" in row
@@ -55,19 +64,40 @@ def test_readme_quotes_the_metrics() -> None:
 
 def test_readme_quotes_the_foundations_checks() -> None:
     metrics = json.loads((REPO_ROOT / "reports/metrics/foundations.json").read_text())
-    readme = (REPO_ROOT / "README.md").read_text()
-    block = re.search(r"<!-- foundations:start -->(.*)<!-- foundations:end -->", readme, re.DOTALL)
-    assert block is not None, "README has no foundations block"
+    block = _readme_block("foundations")
     assert f"{metrics['checks_passed']} of {metrics['checks_total']} checks pass" in block.group(1)
     gan = metrics["gan"]
     assert f"{gan['wasserstein_untrained']:.3f} to {gan['wasserstein_trained']:.3f}" in block.group(1)
 
 
+def test_readme_quotes_the_aircalc_results() -> None:
+    metrics = json.loads((REPO_ROOT / "reports/metrics/aircalc.json").read_text())
+    block = _readme_block("aircalc")
+    text = block.group(1)
+    symbols, expressions = metrics["symbols"], metrics["expressions"]
+    assert f"| symbols: test accuracy over the 14 classes | {symbols['test_accuracy']:.2%} |" in text
+    for operator in ("+", "-", "×", "÷"):
+        assert f"{operator} {symbols['per_class_recall'][operator]:.2%}" in text, operator
+    assert f"| composed test expressions: exact match | {expressions['exact_match']:.2%} |" in text
+    assert f"| composed test expressions: value accuracy | {expressions['value_accuracy']:.2%} |" in text
+    assert f"| {metrics['latency_ms_per_expression']:.1f} ms |" in text
+    assert f"| {metrics['camera_fps']:.0f} frames/s |" in text
+
+
+def test_readme_quotes_the_aircalc_benchmark() -> None:
+    path = REPO_ROOT / "reports/benchmarks/aircalc.json"
+    if not path.exists():
+        pytest.skip("no benchmark results committed")
+    results = json.loads(path.read_text())
+    block = _readme_block("benchmark:aircalc")
+    for route in ("tesseract", "ours"):
+        row = f"| {results[route]['exact_match']:.2%} | {results[route]['ms_per_expression']:.1f} ms |"
+        assert row in block.group(1), route
+
+
 def test_readme_quotes_the_har_results() -> None:
     metrics = json.loads((REPO_ROOT / "reports/metrics/har.json").read_text())
-    readme = (REPO_ROOT / "README.md").read_text()
-    block = re.search(r"<!-- har:start -->(.*)<!-- har:end -->", readme, re.DOTALL)
-    assert block is not None, "README has no HAR results block"
+    block = _readme_block("har")
     for model in (*HAR_MODELS, "baseline"):
         row = next(line for line in block.group(1).splitlines() if line.startswith(f"| `{model}` "))
         entry = metrics[model]
@@ -77,9 +107,7 @@ def test_readme_quotes_the_har_results() -> None:
 
 def test_readme_quotes_the_pinn_results() -> None:
     metrics = json.loads((REPO_ROOT / "reports/metrics/pinn.json").read_text())
-    readme = (REPO_ROOT / "README.md").read_text()
-    block = re.search(r"<!-- pinn:start -->(.*)<!-- pinn:end -->", readme, re.DOTALL)
-    assert block is not None, "README has no PINN results block"
+    block = _readme_block("pinn")
     text = block.group(1)
     forward = metrics["forward"]
     assert f"relative L2 **{forward['rel_l2']:.2e}** after {forward['train_seconds']:.0f} s" in text
@@ -97,12 +125,7 @@ def test_readme_quotes_the_benchmark(project: str) -> None:
     if not path.exists():
         pytest.skip("no benchmark results committed")
     results = json.loads(path.read_text())
-    block = re.search(
-        rf"<!-- benchmark:{project}:start -->(.*)<!-- benchmark:{project}:end -->",
-        (REPO_ROOT / "README.md").read_text(),
-        re.DOTALL,
-    )
-    assert block is not None, "README has no benchmark block"
+    block = _readme_block(f"benchmark:{project}")
     for recipe in ("reference", "ours"):
         assert f"| {results[recipe]['test_accuracy']:.2%} | {results[recipe]['train_seconds']:.0f} s |" in block.group(
             1
@@ -114,12 +137,7 @@ def test_readme_quotes_the_pinn_benchmark() -> None:
     if not path.exists():
         pytest.skip("no benchmark results committed")
     results = json.loads(path.read_text())
-    block = re.search(
-        r"<!-- benchmark:pinn:start -->(.*)<!-- benchmark:pinn:end -->",
-        (REPO_ROOT / "README.md").read_text(),
-        re.DOTALL,
-    )
-    assert block is not None, "README has no PINN benchmark block"
+    block = _readme_block("benchmark:pinn")
     assert {"reference", "ours"} <= set(results), "reports/benchmarks/pinn.json lacks the reference or ours"
     for recipe in ("reference", "ours", "deepxde"):
         if recipe not in results:

@@ -25,7 +25,7 @@ from mlflow.tracking import MlflowClient
 
 import redes.har.models  # noqa: F401  (registers the HAR nets' custom layers, to load them)
 from tests.helpers import tiny_params_dict
-from tests.helpers.synthetic import write_mirror
+from tests.helpers.synthetic import HAND_FILES, write_mirror
 from tests.helpers.workspace import commit_all, copy_repository, pipeline_environment, run_command
 
 FOUNDATIONS_FIGURES = (
@@ -56,10 +56,20 @@ MNIST_FILES = (
 )
 
 
+REAL_MIRROR = Path(os.environ["REDES_DATA_MIRROR"]) if os.environ.get("REDES_DATA_MIRROR") else None
+pytestmark = pytest.mark.skipif(
+    REAL_MIRROR is None or not all((REAL_MIRROR / "mediapipe" / name).is_file() for name in HAND_FILES),
+    reason="the whole DAG includes AirCalc's camera check, which needs MediaPipe's real hand model and photo: "
+    "set REDES_DATA_MIRROR to a mirror with mediapipe/" + " and ".join(HAND_FILES),
+)
+AIRCALC_FIGURES = ("symbols_confusion.png", "training_curves.png", "expression_read.png", "expression_failures.png")
+
+
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     mirror = tmp_path_factory.mktemp("mirror")
-    return pipeline_environment(REDES_DATA_MIRROR=str(mirror), REDES_DATA_CATALOG=str(write_mirror(mirror)))
+    catalog = write_mirror(mirror, REAL_MIRROR)
+    return pipeline_environment(REDES_DATA_MIRROR=str(mirror), REDES_DATA_CATALOG=str(catalog))
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +115,29 @@ def test_outputs_and_sane_metrics(repo: Path) -> None:
     assert not list((repo / "checkpoints").rglob("backup.npz"))  # finished trainings leave no backup
 
 
+def test_aircalc_is_scored_on_symbols_expressions_and_the_camera(repo: Path) -> None:
+    metrics = json.loads((repo / "reports/metrics/aircalc.json").read_text())
+    assert {"symbols", "expressions", "latency_ms_per_expression", "camera_fps"} <= set(metrics)
+    symbols, expressions = metrics["symbols"], metrics["expressions"]
+    assert 1 / 14 < symbols["test_accuracy"] <= 1.0 and 0.0 < symbols["macro_f1"] <= 1.0
+    assert len(symbols["per_class_recall"]) == 14
+    assert set(symbols["per_form_recall"]) == {"plus", "minus", "cross", "obelus", "slash"}
+    assert expressions["count"] == tiny_params_dict()["aircalc"]["expressions"]["count"]
+    assert 0.0 <= expressions["value_accuracy"] <= 1.0 and 0.0 <= expressions["exact_match"] <= 1.0
+    assert metrics["latency_ms_per_expression"] > 0 and metrics["camera_fps"] > 0
+    # The hand tracked in every frame it is in: 48 frames of writing in each of the three passes.
+    assert metrics["camera_check"]["frames"] == 3 * (48 + 4 * 6) and metrics["camera_check"]["written"] == "7-1"
+    figures = repo / "reports/figures/aircalc"
+    assert sorted(path.name for path in figures.iterdir()) == sorted(AIRCALC_FIGURES)
+    card = json.loads((repo / "data/processed/aircalc/card.json").read_text())
+    assert set(card["test"]) == {*"0123456789", "plus", "minus", "cross", "obelus", "slash"}  # digits, then forms
+    (run,) = _runs(repo, "aircalc")
+    assert run.info.run_id == json.loads((repo / "reports/runs/aircalc.json").read_text())["recognizer"]
+    assert run.data.tags["dvc.stage"] == "aircalc_train" and run.data.tags["dvc.evaluate_stage"] == "aircalc_evaluate"
+    assert run.data.metrics["test.symbols.test_accuracy"] == pytest.approx(symbols["test_accuracy"])
+    assert run.data.metrics["camera_fps"] == pytest.approx(metrics["camera_fps"])
+
+
 def test_har_windows_are_cut_from_the_raw_zip(repo: Path) -> None:
     assert (repo / "data/raw/hapt/HAPT_Data_Set_RawData.zip").stat().st_size > 0
     card = json.loads((repo / "data/processed/har/card.json").read_text())
@@ -142,6 +175,7 @@ def test_every_training_curve_is_a_dvc_plot(repo: Path, environment: dict[str, s
     seeds = [tiny_params_dict()["base"]["seed"] + offset for offset in range(tiny_params_dict()["har"]["seeds"])]
     expected = {f"reports/plots/har/{name}/seed_{seed}.csv" for name in HAR_MODELS for seed in seeds}
     expected |= {f"reports/plots/pinn/{case}.csv" for case in PINN_CASES}
+    expected.add("reports/plots/aircalc/recognizer_history.csv")
     expected |= {"mnist_accuracy", "mnist_loss", "pinn_forward_loss_terms", "pinn_inverse_loss_terms"}
     assert expected <= set(shown["data"])
 
@@ -211,7 +245,7 @@ def test_each_har_model_and_seed_is_an_mlflow_run(repo: Path) -> None:
 
 def test_report_is_self_contained(repo: Path) -> None:
     html = (repo / "reports/report.html").read_text()
-    figures = 6 + len(FOUNDATIONS_FIGURES) + len(HAR_FIGURES) + len(PINN_FIGURES)
+    figures = 6 + len(FOUNDATIONS_FIGURES) + len(AIRCALC_FIGURES) + len(HAR_FIGURES) + len(PINN_FIGURES)
     assert html.count('src="data:image/png;base64,') == figures
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from a network
     summary = (repo / "reports/summary.md").read_text()
@@ -229,6 +263,8 @@ def test_report_is_self_contained(repo: Path) -> None:
     pinn_run_ids = json.loads((repo / "reports/runs/pinn.json").read_text())
     assert all(run_id in summary for run_id in pinn_run_ids.values())
     assert "published solution `burgers_shock.mat`" in summary
+    assert json.loads((repo / "reports/runs/aircalc.json").read_text())["recognizer"] in summary
+    assert "9f986a7b99316d263d9b933f390dcc3652e295ffcf37968017e0393eac93f920" in summary  # BHMSDS as mirrored
 
 
 def test_every_model_is_an_mlflow_run_with_its_provenance(repo: Path, environment: dict[str, str]) -> None:
@@ -281,6 +317,7 @@ def test_foundations_checks_pass_and_are_tracked(repo: Path) -> None:
         ("mnist_evaluate", "models/mnist/mlp/model.keras", r"test accuracy \d+\.\d+% is no better than chance"),
         ("har_evaluate", "models/har/simple_rnn/seed_{seed}/model.keras", r"no better than chance \(\d+\.\d+%"),
         ("pinn_evaluate", "models/pinn/forward/network.keras", r"relative L2 error 1 is no better than u = 0"),
+        ("aircalc_evaluate", "models/aircalc/recognizer/model.keras", r"test accuracy \d+\.\d+% is no better than"),
     ],
 )
 def test_an_evaluation_refuses_to_publish_a_model_that_learnt_nothing(

@@ -6,7 +6,8 @@ by `compose` from TEST-split symbols only, seeded, and read through the same `Re
 the CLI and the web page use, from the ink image: segmentation, normalisation, the network,
 the grammar decoder and the exact evaluator all count. A reading is an exact match when its
 tokens are the written ones; value-accurate when the calculator gave a value and it is the
-true one (a refused reading is not). Latency is the wall time of one whole reading.
+true one (a refused reading is not). Latency is the wall time of one whole reading. The
+camera check times the hand tracking on a video of a real hand photo writing an expression.
 """
 
 from __future__ import annotations
@@ -14,37 +15,56 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from redes.aircalc.airwriting import HandTracker, PresenceRule, read_video
 from redes.aircalc.compose import ComposedExpression, compose, random_tokens
 from redes.aircalc.data import AircalcSplits
 from redes.aircalc.expression import evaluate
+from redes.aircalc.handvideo import FRAME_SIZE, SEVEN_MINUS_ONE, hand_in_frame, save_video, writing_frames
 from redes.aircalc.recognize import Recognition, Recognizer
 from redes.aircalc.symbols import N_CLASSES, TOKENS
 from redes.classifier_metrics import ClassifierScores, per_class_recall, score_predictions
 
 
-def score_symbols(recognizer: Recognizer, splits: AircalcSplits, batch_size: int = 1024) -> ClassifierScores:
-    """The recogniser on the test split's single symbols."""
-    probabilities = recognizer.model.predict(splits.x_test, batch_size=batch_size, verbose=0)
-    return score_predictions(splits.y_test, probabilities.argmax(axis=1), N_CLASSES)
+@dataclass(frozen=True)
+class SymbolScores(ClassifierScores):
+    """The recogniser on the test split's single symbols: the shared scores and every prediction."""
+
+    predictions: np.ndarray
+    per_class_recall: dict[str, float]
+    per_form_recall: dict[str, float]  # each written operator form: the slash and the obelus apart
+
+    def to_dict(self) -> dict:
+        """The `symbols` block of aircalc.json."""
+        return {
+            "test_accuracy": self.accuracy,
+            "test_errors": self.errors,
+            "macro_f1": self.macro_f1,
+            "per_class_recall": self.per_class_recall,
+            "per_form_recall": self.per_form_recall,
+        }
 
 
-def symbol_report(scores: ClassifierScores, splits: AircalcSplits, predicted: np.ndarray) -> dict:
-    """The `symbols` block of aircalc.json: accuracy, macro F1, recall per class and per written operator form."""
-    forms = {
-        str(form): float(np.mean(predicted[splits.form_test == form] == splits.y_test[splits.form_test == form]))
-        for form in sorted(set(splits.form_test) - {"digit"})
-    }
-    return {
-        "test_accuracy": scores.accuracy,
-        "test_errors": scores.errors,
-        "macro_f1": scores.macro_f1,
-        "per_class_recall": per_class_recall(scores.confusion, TOKENS),
-        "per_form_recall": forms,
-    }
+def score_symbols(recognizer: Recognizer, splits: AircalcSplits, batch_size: int = 1024) -> SymbolScores:
+    """The recogniser on the test split's single symbols, scored per class and per written operator form."""
+    predictions = recognizer.model.predict(splits.x_test, batch_size=batch_size, verbose=0).argmax(axis=1)
+    scores = score_predictions(splits.y_test, predictions, N_CLASSES)
+    right = predictions == splits.y_test
+    return SymbolScores(
+        accuracy=scores.accuracy,
+        macro_f1=scores.macro_f1,
+        confusion=scores.confusion,
+        predictions=predictions,
+        per_class_recall=per_class_recall(scores.confusion, TOKENS),
+        per_form_recall={
+            str(form): float(right[splits.form_test == form].mean())
+            for form in sorted(set(splits.form_test) - {"digit"})
+        },
+    )
 
 
 def pools_of_test_split(splits: AircalcSplits) -> dict[str, list[np.ndarray]]:
@@ -135,3 +155,25 @@ def score_expressions(
         recognition = recognizer.read_image(written.image, ink="light")
         read.append(ReadExpression(written, recognition, time.perf_counter() - start))
     return ExpressionScores(read)
+
+
+def camera_check(
+    tracker: HandTracker, photo_rgb: np.ndarray, recognizer: Recognizer, video_path: Path, repeats: int = 3
+) -> dict:
+    """The camera path timed on 640×480 frames: a video of the photo's hand writing "7-1", tracked and read.
+
+    The video is read `repeats` times with one tracker (the first pass pays the tracker's warm-up);
+    frames per second count every frame read, tracked and turned into strokes.
+    """
+    photo, fingertip = hand_in_frame(photo_rgb, tracker)
+    video = save_video(list(writing_frames(photo, fingertip, SEVEN_MINUS_ONE)), video_path)
+    passes = [read_video(video, tracker, PresenceRule()) for _ in range(repeats)]
+    recognition = recognizer.read_strokes(passes[-1].strokes)
+    return {
+        "fps": sum(p.frames for p in passes) / sum(p.seconds for p in passes),
+        "frame_size": list(FRAME_SIZE),
+        "frames": sum(p.frames for p in passes),
+        "written": SEVEN_MINUS_ONE.text,
+        "read": recognition.text,
+        "value": recognition.value.to_dict() if recognition.value else None,
+    }

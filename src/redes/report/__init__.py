@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from redes.config import Params
 from redes.paths import Workspace
-from redes.report import foundations, har, mnist, pinn
+from redes.report import aircalc, foundations, har, mnist, pinn
 from redes.report.document import Section, to_html, to_markdown
 from redes.report.provenance import environment_section
 
@@ -19,7 +19,13 @@ TITLE = "redes: results of the neural-networks course"
 SectionBuilder = Callable[[Workspace, Params], Section]
 
 # The one registration point: each project's section, in course order.
-SECTIONS: tuple[SectionBuilder, ...] = (foundations.section, mnist.section, har.section, pinn.section)
+SECTIONS: tuple[SectionBuilder, ...] = (
+    foundations.section,
+    mnist.section,
+    aircalc.section,
+    har.section,
+    pinn.section,
+)
 
 
 def build(workspace: Workspace, params: Params) -> tuple[str, str]:

@@ -15,10 +15,16 @@ def params_table(flat_params: Mapping[str, Any]) -> Table:
     return Table(("param", "value"), tuple((f"`{key}`", str(value)) for key, value in flat_params.items()))
 
 
+# A file with no public copy of these bytes (see shared/data/PROVENANCE.md).
+MIRROR_ONLY = "the course mirror only (REDES_DATA_MIRROR)"
+
+
 def sources_table(dataset: str) -> Table:
     return Table(
         ("file", "bytes", "sha256", "public source"),
-        tuple((s.filename, f"{s.size:,}", f"`{s.sha256}`", s.urls[0] if s.urls else "") for s in SOURCES[dataset]),
+        tuple(
+            (s.filename, f"{s.size:,}", f"`{s.sha256}`", s.urls[0] if s.urls else MIRROR_ONLY) for s in SOURCES[dataset]
+        ),
     )
 
 
