@@ -5,8 +5,8 @@ its `add_*_commands` function, and each command sets `handler`, the function tha
 returns the exit code. Models load lazily, inside the handlers, so `redes --help` answers at
 once instead of after TensorFlow's import.
 
-Exit codes: 0 done, 1 an error the message explains (a missing model or photo), 2 a photo
-whose writing could not be read as an expression (and argparse's usage errors).
+Exit codes: 0 done, 1 an error the message explains (a missing model, photo or video), 2 a
+writing that could not be read as an expression (and argparse's usage errors).
 """
 
 from __future__ import annotations
@@ -29,7 +29,12 @@ EXIT_OK, EXIT_ERROR, EXIT_UNREADABLE = 0, 1, 2
 
 def aircalc_model() -> Path:
     """Where `dvc repro aircalc_train` saves the recogniser, from the current directory."""
-    return Workspace(Path()).models("aircalc", "cnn") / "model.keras"
+    return Workspace(Path()).models("aircalc", "recognizer") / "model.keras"
+
+
+def hand_model() -> Path:
+    """Where `dvc repro aircalc_download` puts MediaPipe's hand model, from the current directory."""
+    return Workspace(Path()).raw("aircalc") / "hand_landmarker.task"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +71,32 @@ def add_aircalc_commands(projects: argparse._SubParsersAction) -> None:
     image.add_argument("--json", action="store_true", help="print the full reading as JSON")
     image.set_defaults(handler=aircalc_image)
 
+    video = commands.add_parser(
+        "video",
+        parents=[model],
+        help="read an expression written in the air with a fingertip, from a video file or a camera",
+        description="Track the index fingertip in a video file or a webcam, turn its trail into pen strokes "
+        "and compute the expression they write. A window shows the trail when a display exists "
+        "(q or Esc: done, u: undo a stroke, c: clear; Ctrl+C also ends the writing and keeps it); "
+        "without one the video is read headless. Exit codes as for `image`.",
+    )
+    source = video.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", type=Path, help="a video file OpenCV reads (mp4, avi, mkv, ...)")
+    source.add_argument("--camera", type=int, metavar="N", help="read webcam number N (0: the first) instead")
+    video.add_argument(
+        "--rule",
+        choices=("pinch", "presence"),
+        help="when the pen is down. pinch: while thumb and index tips touch (real use; the default "
+        "with a camera). presence: while a hand is in view, the pen lifted by taking the hand out "
+        "of the frame (what a recorded video can do; the default with a file)",
+    )
+    video.add_argument(
+        "--hand-model", type=Path, default=hand_model(), help="MediaPipe's hand landmarker (default: %(default)s)"
+    )
+    video.add_argument("--no-window", action="store_true", help="never open a window, even with a display")
+    video.add_argument("--json", action="store_true", help="print the full reading as JSON")
+    video.set_defaults(handler=aircalc_video)
+
     serve = commands.add_parser(
         "serve",
         parents=[model],
@@ -74,6 +105,12 @@ def add_aircalc_commands(projects: argparse._SubParsersAction) -> None:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--hand-model",
+        type=Path,
+        default=hand_model(),
+        help="MediaPipe's hand landmarker, for the page's camera mode (default: %(default)s)",
+    )
     serve.set_defaults(handler=aircalc_serve)
 
 
@@ -82,8 +119,33 @@ def aircalc_image(args: argparse.Namespace) -> int:
     from redes.aircalc.recognize import Recognizer
 
     pixels = read_photo(args.photo)  # before the model: a mistyped name should not wait for TensorFlow
-    recognition = Recognizer.load(args.model).read_image(pixels, ink=args.ink)
-    if args.json:
+    return _report(Recognizer.load(args.model).read_image(pixels, ink=args.ink), args.json)
+
+
+def aircalc_video(args: argparse.Namespace) -> int:
+    from redes.aircalc.airwriting import HandTracker, PinchRule, PresenceRule, read_video
+    from redes.aircalc.recognize import Recognizer
+
+    camera = args.camera is not None
+    if not camera and not args.file.is_file():  # before the models: a mistyped name should not wait for them
+        raise RedesError(f"{args.file}: no such video file")
+    rule = {"pinch": PinchRule, "presence": PresenceRule}[args.rule or ("pinch" if camera else "presence")]()
+    recognizer = Recognizer.load(args.model)
+    with HandTracker(args.hand_model) as tracker:
+        writing = read_video(args.camera if camera else args.file, tracker, rule, show=not args.no_window)
+    if not args.no_window and not writing.shown:
+        print("redes: no display here, so no window: the video was read headless", file=sys.stderr)
+    print(
+        f"{writing.frames} frames ({writing.fps:.0f} per second), a hand in {writing.hand_frames}, "
+        f"{len(writing.strokes)} strokes{', stopped by Ctrl+C' if writing.interrupted else ''}",
+        file=sys.stderr,
+    )
+    return _report(recognizer.read_strokes(writing.strokes), args.json)
+
+
+def _report(recognition: Recognition, as_json: bool) -> int:
+    """Print a reading as a person or a program wants it; the exit code says whether it computed."""
+    if as_json:
         print(json.dumps(recognition.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(describe(recognition))
@@ -113,7 +175,7 @@ def aircalc_serve(args: argparse.Namespace) -> int:
     from redes.aircalc.recognize import Recognizer
     from redes.web import create_app
 
-    app = create_app(Recognizer.load(args.model))
+    app = create_app(Recognizer.load(args.model), hand_model=args.hand_model)
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL is bracketed
     print(f"AirCalc: open http://{host}:{args.port}/ (Ctrl+C stops it)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -21,6 +22,10 @@ __all__ = ["model_file", "recognizer", "server"]
 # The console script `redes` of this environment, as a user runs it.
 REDES = Path(sys.executable).with_name("redes")
 SERVER_START_SECONDS = 120  # TensorFlow's import and the model's load, on a busy machine
+_MIRROR = os.environ.get("REDES_DATA_MIRROR")
+# MediaPipe's hand model from the data mirror, for the camera mode; the tests that need it skip without it.
+HAND_MODEL = Path(_MIRROR) / "mediapipe" / "hand_landmarker.task" if _MIRROR else None
+HAND_MODEL = HAND_MODEL if HAND_MODEL is not None and HAND_MODEL.is_file() else None
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +49,8 @@ def server(model_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     log = folder / "server.log"
     port = _free_port()
     command = [str(REDES), "aircalc", "serve", "--model", str(model_file), "--port", str(port)]
+    if HAND_MODEL is not None:
+        command += ["--hand-model", str(HAND_MODEL)]
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=folder, stdout=output, stderr=subprocess.STDOUT)
     try:

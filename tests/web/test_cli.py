@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
+from redes.aircalc.airwriting import HandTracker
+from redes.aircalc.handvideo import SEVEN_MINUS_ONE, hand_in_frame, save_video, writing_frames
 from redes.aircalc.recognize import Recognizer
 from tests.helpers.aircalc import write_expression
 from tests.web.conftest import REDES, Server
@@ -55,7 +59,7 @@ def test_a_missing_model_says_how_to_train_it_without_a_traceback(tmp_path: Path
     write_expression(tmp_path / "sum.png", ["4", "+", "2"], pools_seed=1, seed=2)
     run = redes("aircalc", "image", "sum.png", cwd=tmp_path)  # the default model, missing in this folder
     assert run.returncode == 1
-    assert "models/aircalc/cnn/model.keras is missing" in run.stderr
+    assert "models/aircalc/recognizer/model.keras is missing" in run.stderr
     assert "dvc repro aircalc_train" in run.stderr and "Traceback" not in run.stderr
 
 
@@ -87,3 +91,37 @@ def test_serve_answers_on_localhost_with_the_page_and_the_api(server: Server) ->
     with urllib.request.urlopen(request) as answer:  # noqa: S310
         assert len(json.loads(answer.read())["symbols"]) == 1
     assert f"AirCalc: open {server.url}/" in server.log.read_text()
+
+
+def _hand_files() -> Path | None:
+    mirror = os.environ.get("REDES_DATA_MIRROR")
+    hands = Path(mirror) / "mediapipe" if mirror else None
+    return hands if hands is not None and (hands / "hand_landmarker.task").is_file() else None
+
+
+@pytest.mark.skipif(_hand_files() is None, reason="REDES_DATA_MIRROR has no MediaPipe hand model to track with")
+def test_video_reads_the_expression_a_fingertip_writes_headless(
+    recognizer: Recognizer, model_file: Path, tmp_path: Path
+) -> None:
+    hands = _hand_files()
+    assert hands is not None
+    with HandTracker(hands / "hand_landmarker.task") as tracker:
+        photo, fingertip = hand_in_frame(np.asarray(Image.open(hands / "hand_thumb_up.jpg")), tracker)
+    save_video(list(writing_frames(photo, fingertip, SEVEN_MINUS_ONE)), tmp_path / "air.avi")
+    expected = recognizer.read_strokes(SEVEN_MINUS_ONE.fingertip()).to_dict()
+    run = redes(
+        "aircalc", "video", "air.avi", "--model", str(model_file), "--hand-model", str(hands / "hand_landmarker.task"),
+        "--json", cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode in (0, 2), run.stderr
+    reading = json.loads(run.stdout)
+    assert reading["expression"] == expected["expression"] and len(reading["symbols"]) == 3
+    assert "72 frames" in run.stderr and "a hand in 48, 3 strokes" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_video_names_a_missing_file_before_loading_anything(tmp_path: Path) -> None:
+    run = redes("aircalc", "video", "nothing.mp4", cwd=tmp_path)
+    assert run.returncode == 1 and "nothing.mp4: no such video file" in run.stderr
+    run = redes("aircalc", "video", cwd=tmp_path)
+    assert run.returncode == 2 and "one of the arguments file --camera is required" in run.stderr

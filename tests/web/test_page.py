@@ -1,4 +1,5 @@
-"""The page in a real browser: headless Chromium writes on the pad with a pen and uploads a photo.
+"""The page in a real browser: headless Chromium writes on the pad with a pen, uploads a photo and
+writes in the air before its fake camera, fed a video of a real hand.
 
 Needs Debian's `chromium` and `chromium-driver`; the test is skipped, saying which, without them.
 The page talks to the real server of `redes aircalc serve`.
@@ -13,10 +14,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from redes.aircalc.airwriting import HandTracker
+from redes.aircalc.handvideo import SEVEN_MINUS_ONE, AirWriting, hand_in_frame, save_video, writing_frames
 from redes.aircalc.recognize import Recognizer
 from redes.aircalc.segment import strokes_origin
-from tests.helpers.aircalc import write_expression
-from tests.web.conftest import Server
+from tests.helpers.aircalc import distance_to_path, write_expression
+from tests.web.conftest import HAND_MODEL, Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -30,8 +33,7 @@ STROKES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
+def _chromium(extra_arguments: tuple[str, ...] = ()) -> Iterator:
     needed = (("chromium", CHROMIUM), ("chromium-driver", CHROMEDRIVER))
     missing = [f"{package} ({path})" for package, path in needed if not path.exists()]
     if missing:
@@ -44,7 +46,7 @@ def browser() -> Iterator:
     options.binary_location = str(CHROMIUM)
     # Two device pixels per CSS pixel, as on a phone: the pad must map between the two.
     arguments = ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,900")
-    for argument in (*arguments, "--force-device-scale-factor=2"):
+    for argument in (*arguments, "--force-device-scale-factor=2", *extra_arguments):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # The system's driver, named: Selenium Manager is never asked to find (or download) one.
@@ -53,6 +55,37 @@ def browser() -> Iterator:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    yield from _chromium()
+
+
+# The camera's video: "7-1" written slowly, with a long pause before and after, so the page (which
+# may track fewer frames a second than the video has on a busy machine) sees every pen-up, and reads
+# the writing before the fake camera starts the video over.
+SLOW_WRITING = AirWriting(SEVEN_MINUS_ONE.text, SEVEN_MINUS_ONE.paths, (48, 20, 28))
+PEN_UP, LEAD_IN, TAIL = 15, 60, 150
+
+
+@pytest.fixture(scope="module")
+def camera_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    if HAND_MODEL is None:
+        pytest.skip("REDES_DATA_MIRROR has no MediaPipe hand model to track with")
+    with HandTracker(HAND_MODEL) as tracker:
+        photo = np.asarray(Image.open(HAND_MODEL.with_name("hand_thumb_up.jpg")).convert("RGB"))
+        photo, fingertip = hand_in_frame(photo, tracker)
+    # As a camera facing the writer sees the writing: mirrored.
+    frames = list(writing_frames(photo, fingertip, SLOW_WRITING, pen_up_frames=PEN_UP, mirror=True))
+    frames = [frames[0]] * LEAD_IN + frames + [frames[-1]] * TAIL
+    video = save_video(frames, tmp_path_factory.mktemp("camera") / "seven_minus_one.y4m")
+    fake_camera = (
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    )
+    yield from _chromium(fake_camera)
 
 
 def test_writing_with_a_pen_reads_the_expression_boxes_each_symbol_and_undo_and_clear_empty_it(
@@ -124,6 +157,34 @@ def test_an_uploaded_photo_is_read_and_boxed(browser, server: Server, recognizer
     assert _text(browser, "decimal") == expected.value.decimal
     assert len(browser.find_elements("css selector", "#photo-overlay rect.box")) == len(expected.symbols)
     assert browser.find_element("id", "photo-view").is_displayed()
+    _assert_no_page_errors(browser)
+
+
+def test_writing_in_the_air_before_the_camera_is_tracked_read_and_kept_when_the_camera_stops(
+    camera_browser, server: Server, recognizer: Recognizer
+) -> None:
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    browser = camera_browser
+    browser.get(server.url)
+    Select(browser.find_element("id", "pen-rule")).select_by_value("presence")  # what a video can do
+    browser.find_element("id", "camera").click()
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda driver: _text(driver, "camera") == "Stop camera")
+    # Read by itself once the pen has stayed up: the pause after the last stroke.
+    WebDriverWait(browser, 3 * WAIT_SECONDS, poll_frequency=0.1).until(lambda driver: _text(driver, "expression"))
+    browser.find_element("id", "camera").click()
+    shown = _text(browser, "expression")
+    strokes = browser.execute_script("return cameraStrokes;")
+    assert len(strokes) == 3 and browser.find_element("id", "pad").get_attribute("data-strokes") == "3"
+    # Each stroke where the fingertip went: on its path in the frame, as the writer sees it.
+    for stroke, path in zip(strokes, SLOW_WRITING.paths, strict=True):
+        assert distance_to_path(np.array(stroke), path).max() < 8.0
+    assert shown == recognizer.read_strokes([np.array(stroke) for stroke in strokes]).text
+    assert len(browser.find_elements("css selector", "#overlay rect.box")) == 3
+    assert _text(browser, "camera") == "Camera"
+    assert browser.find_element("id", "pad").get_attribute("data-strokes") == "3"  # kept after the camera stops
+    browser.find_element("id", "clear").click()
+    assert browser.find_element("id", "pad").get_attribute("data-strokes") == "0"
     _assert_no_page_errors(browser)
 
 

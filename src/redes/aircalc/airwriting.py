@@ -285,6 +285,7 @@ class VideoWriting:
     hand_frames: int  # of which a hand was found in
     seconds: float  # wall time, reading and tracking included
     shown: bool  # whether a window showed the writing (False without a display)
+    interrupted: bool = False  # stopped by Ctrl+C: the strokes are those written until then
 
     @property
     def fps(self) -> float:
@@ -323,7 +324,7 @@ def read_video(
     writer = AirWriter(rule, smoothing)
     window = show and display_available()
     frames = hand_frames = 0
-    shown = False
+    shown = interrupted = False
     started = time.perf_counter()
     try:
         while max_frames is None or frames < max_frames:
@@ -346,12 +347,14 @@ def read_video(
                 shown = True
                 if key == "stop":
                     break
+    except KeyboardInterrupt:  # Ctrl+C ends the writing as q does: what was written is kept and read
+        interrupted = True
     finally:
         capture.release()
         if shown:
             cv2.destroyWindow(WINDOW)
     writer.finish()
-    return VideoWriting(writer.strokes, frames, hand_frames, time.perf_counter() - started, shown)
+    return VideoWriting(writer.strokes, frames, hand_frames, time.perf_counter() - started, shown, interrupted)
 
 
 def display_available() -> bool:

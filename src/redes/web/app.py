@@ -5,6 +5,7 @@ image that cannot be decoded, 413 for a body over `max_body_bytes` (refused by i
 Content-Length before it is read, or counted as it arrives by Starlette's
 RequestBodyLimitMiddleware, so nothing larger is buffered), 422 for a request of the wrong
 shape, 429 past `requests_per_minute` API requests from one address (slowapi), never a traceback.
+The camera mode's WebSocket (redes.web.camera) has limits of its own: per frame and per server.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from redes.web.aircalc import add_aircalc_routes
+from redes.web.camera import add_camera_route
 
 if TYPE_CHECKING:
     from redes.aircalc.recognize import Recognizer
@@ -40,9 +42,16 @@ _SHOWN_PROBLEMS = 5  # of a request's validation errors: enough to fix it, short
 
 
 def create_app(
-    recognizer: Recognizer, *, max_body_bytes: int = MAX_BODY_BYTES, requests_per_minute: int = REQUESTS_PER_MINUTE
+    recognizer: Recognizer,
+    *,
+    hand_model: Path | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    requests_per_minute: int = REQUESTS_PER_MINUTE,
 ) -> FastAPI:
-    """The page at `/`, its files under `/static/` and AirCalc's API under `/api/aircalc/`."""
+    """The page at `/`, its files under `/static/` and AirCalc's API under `/api/aircalc/`.
+
+    `hand_model` is MediaPipe's hand landmarker for the camera mode (without it the mode says it is unavailable).
+    """
     # The docs pages load their scripts from a CDN, which an offline machine does not reach.
     app = FastAPI(title="redes", docs_url=None, redoc_url=None, form_limits={"max_files": 1})
     # Not FastAPI's own max_body_size: that one answers an announced oversized body in plain text, past
@@ -77,6 +86,7 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_aircalc_routes(app, recognizer)
+    add_camera_route(app, hand_model)
     return app
 
 

@@ -1,11 +1,14 @@
-// AirCalc's page: write on the pad (mouse, finger or pen, through Pointer Events) or upload a
-// photo; the server reads the writing, and this script shows the expression, the exact result
-// and a box around each symbol it read, with its token and confidence.
+// AirCalc's page: write on the pad (mouse, finger or pen, through Pointer Events), in the air
+// before the camera, or upload a photo; the server reads the writing, and this script shows the
+// expression, the exact result and a box around each symbol it read, with its token and confidence.
 "use strict";
 
 // After the pen lifts, wait this long for the next stroke before reading: the second stroke of
 // a + or a 4 usually starts within it, and reading half a symbol would only flicker.
 const READ_DELAY_MS = 600;
+// In the air the pen lifts between strokes for longer (a hand leaves the frame, fingers part).
+const CAMERA_READ_DELAY_MS = 1500;
+const FRAME_WIDTH = 640; // camera frames are sent at most this wide: what the tracker is timed on
 const SVG = "http://www.w3.org/2000/svg";
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +23,13 @@ let current = null; // the stroke being written
 let activePointer = null; // one pen at a time: a second finger on the pad is ignored
 let readTimer = null;
 let generation = 0; // bumped by every change, so an answer to an older request is dropped
+// The camera mode: `camera` while the webcam streams to the server; the strokes the server's hand
+// tracker wrote stay on the pad (in frame pixels, `cameraSize`) until cleared or written over.
+let camera = null;
+let cameraStrokes = [];
+let cameraTrail = [];
+let cameraTip = null;
+let cameraSize = null;
 
 // ---- The pad: its own pixels and the ink on it ----
 
@@ -38,6 +48,13 @@ function fitPad() {
   const width = Math.max(1, Math.round(rect.width * pixelRatio()));
   const height = Math.max(1, Math.round(rect.height * pixelRatio()));
   if (width === pad.width && height === pad.height) return;
+  if (cameraSize) {
+    // Camera strokes are in frame pixels: only their drawing scales.
+    pad.width = width;
+    pad.height = height;
+    redraw();
+    return;
+  }
   const sx = width / pad.width;
   const sy = height / pad.height;
   strokes = strokes.map((stroke) => stroke.map(([x, y]) => [x * sx, y * sy]));
@@ -84,16 +101,23 @@ function drawLine(from, to) {
 function redraw() {
   context.clearRect(0, 0, pad.width, pad.height);
   startInk();
-  for (const stroke of strokes) {
-    drawDot(stroke[0]);
-    for (let i = 1; i < stroke.length; i += 1) drawLine(stroke[i - 1], stroke[i]);
+  if (cameraSize) {
+    drawCamera();
+    return;
   }
+  for (const stroke of strokes) drawStroke(stroke);
   pad.dataset.strokes = String(strokes.length);
 }
 
+function drawStroke(stroke) {
+  drawDot(stroke[0]);
+  for (let i = 1; i < stroke.length; i += 1) drawLine(stroke[i - 1], stroke[i]);
+}
+
 pad.addEventListener("pointerdown", (event) => {
-  if (activePointer !== null || (event.pointerType === "mouse" && event.button !== 0)) return;
+  if (activePointer !== null || camera || (event.pointerType === "mouse" && event.button !== 0)) return;
   event.preventDefault();
+  if (cameraSize) leaveCamera(); // writing on the pad again: the camera's strokes go
   pad.setPointerCapture(event.pointerId); // the stroke goes on when the pen strays off the pad
   activePointer = event.pointerId;
   clearTimeout(readTimer);
@@ -127,29 +151,43 @@ function endStroke(event) {
 pad.addEventListener("pointerup", endStroke);
 pad.addEventListener("pointercancel", endStroke);
 
-function scheduleRead() {
+function scheduleRead(delay = READ_DELAY_MS) {
   clearTimeout(readTimer);
-  readTimer = setTimeout(readPad, READ_DELAY_MS);
+  readTimer = setTimeout(readPad, delay);
 }
 
+// Reads what the pad shows: the pen's strokes in canvas pixels, or the camera's in frame pixels.
 function readPad() {
   clearTimeout(readTimer);
-  if (strokes.length === 0) {
+  const written = cameraSize ? cameraStrokes : strokes;
+  if (written.length === 0) {
     clearAnswer();
     setStatus("Nothing written yet.");
     return;
   }
   read(
     "/api/aircalc/strokes",
-    { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ strokes }) },
+    { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ strokes: written }) },
     padOverlay,
-    [pad.width, pad.height],
+    cameraSize || [pad.width, pad.height],
   );
 }
 
 $("read").addEventListener("click", readPad);
 
 $("undo").addEventListener("click", () => {
+  if (camera) {
+    cameraCommand("undo");
+    return;
+  }
+  if (cameraSize) {
+    cameraStrokes.pop();
+    generation += 1;
+    redraw();
+    clearAnswer();
+    if (cameraStrokes.length > 0) scheduleRead();
+    return;
+  }
   if (activePointer !== null || strokes.length === 0) return;
   strokes.pop();
   generation += 1;
@@ -160,6 +198,8 @@ $("undo").addEventListener("click", () => {
 
 $("clear").addEventListener("click", () => {
   if (activePointer !== null) return;
+  if (camera) cameraCommand("clear");
+  else if (cameraSize) leaveCamera();
   strokes = [];
   generation += 1;
   clearTimeout(readTimer);
@@ -167,6 +207,156 @@ $("clear").addEventListener("click", () => {
   clearAnswer();
   closePhoto();
 });
+
+// ---- The camera: webcam frames to the server's hand tracker, its strokes onto the pad ----
+
+const cameraView = $("camera-view");
+const cameraButton = $("camera");
+const padSurface = $("pad-surface");
+
+cameraButton.addEventListener("click", () => (camera ? stopCamera() : startCamera()));
+
+async function startCamera() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    showError("this browser gives no camera to this page (it needs https, or this machine's own address)");
+    return;
+  }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+  } catch (error) {
+    showError(`the camera cannot be opened: ${error.message || error.name}`);
+    return;
+  }
+  cameraView.srcObject = stream;
+  cameraView.hidden = false;
+  await cameraView.play();
+  const width = Math.min(FRAME_WIDTH, cameraView.videoWidth);
+  const frame = document.createElement("canvas");
+  frame.width = width;
+  frame.height = Math.round((width * cameraView.videoHeight) / cameraView.videoWidth);
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const rule = $("pen-rule").value;
+  const socket = new WebSocket(`${scheme}://${location.host}/api/aircalc/camera?rule=${rule}`);
+  socket.binaryType = "arraybuffer";
+  strokes = [];
+  clearAnswer();
+  closePhoto();
+  camera = { stream, socket, frame, down: false };
+  cameraStrokes = [];
+  cameraTrail = [];
+  cameraTip = null;
+  cameraSize = [frame.width, frame.height];
+  padSurface.classList.add("camera");
+  cameraButton.setAttribute("aria-pressed", "true");
+  cameraButton.textContent = "Stop camera";
+  $("pen-rule").disabled = true;
+  fitPad();
+  const how = rule === "pinch" ? "touch thumb and index to write, part them to lift" : "take the hand away to lift";
+  setStatus(`Camera on: write with your index fingertip; ${how}.`);
+  socket.addEventListener("open", () => nextFrame(camera));
+  socket.addEventListener("message", (event) => onCameraAnswer(JSON.parse(event.data)));
+  socket.addEventListener("close", (event) => {
+    if (camera && camera.socket === socket) {
+      if (event.reason) showError(event.reason);
+      stopCamera();
+    }
+  });
+}
+
+// One frame in flight at a time, and only a new one: the server tracks as fast as it can, never behind.
+function nextFrame(session) {
+  if (camera !== session) return;
+  if (cameraView.requestVideoFrameCallback) cameraView.requestVideoFrameCallback(() => sendFrame(session));
+  else setTimeout(() => sendFrame(session), 1000 / 30);
+}
+
+function sendFrame(session) {
+  if (camera !== session || session.socket.readyState !== WebSocket.OPEN) return;
+  const { frame } = session;
+  const drawing = frame.getContext("2d");
+  // Mirrored, as people see themselves: a 7 written before the camera reaches it backwards.
+  drawing.setTransform(-1, 0, 0, 1, frame.width, 0);
+  drawing.drawImage(cameraView, 0, 0, frame.width, frame.height);
+  frame.toBlob(
+    (blob) => {
+      if (camera === session && blob) session.socket.send(blob);
+    },
+    "image/jpeg",
+    0.85,
+  );
+}
+
+function onCameraAnswer(answer) {
+  if (!camera) return;
+  if (Array.isArray(answer.strokes)) {
+    const changed = answer.strokes.length !== cameraStrokes.length;
+    cameraStrokes = answer.strokes;
+    cameraTrail = answer.trail;
+    cameraTip = answer.tip;
+    camera.down = answer.down;
+    redraw();
+    if (changed) {
+      generation += 1; // the reading shown is of other strokes now
+      clearAnswer();
+      if (cameraStrokes.length > 0) scheduleRead(CAMERA_READ_DELAY_MS);
+    }
+    if (answer.down) clearTimeout(readTimer); // writing again: read once the pen stays up
+  } else if (answer.error) {
+    showError(answer.error);
+  }
+  if (answer.frame) nextFrame(camera); // an answer to a frame, not to undo or clear
+}
+
+function cameraCommand(command) {
+  if (camera && camera.socket.readyState === WebSocket.OPEN) camera.socket.send(JSON.stringify({ command }));
+}
+
+// The camera off; what it wrote stays on the pad to read, undo or clear.
+function stopCamera() {
+  if (!camera) return;
+  const { stream, socket } = camera;
+  camera = null;
+  for (const track of stream.getTracks()) track.stop();
+  if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close();
+  cameraView.srcObject = null;
+  cameraView.hidden = true;
+  cameraTrail = [];
+  cameraTip = null;
+  cameraButton.setAttribute("aria-pressed", "false");
+  cameraButton.textContent = "Camera";
+  $("pen-rule").disabled = false;
+  redraw();
+  if (cameraStrokes.length === 0) leaveCamera();
+}
+
+// Back to the pen: the camera's strokes go and the pad takes its own shape again.
+function leaveCamera() {
+  stopCamera();
+  cameraStrokes = [];
+  cameraSize = null;
+  padSurface.classList.remove("camera");
+  generation += 1;
+  clearAnswer();
+  fitPad();
+  redraw();
+}
+
+function drawCamera() {
+  const scale = pad.width / cameraSize[0];
+  const toPadPixels = (stroke) => stroke.map(([x, y]) => [x * scale, y * scale]);
+  for (const stroke of cameraStrokes) drawStroke(toPadPixels(stroke));
+  if (cameraTrail.length > 0) drawStroke(toPadPixels(cameraTrail));
+  if (cameraTip) {
+    // The fingertip: a filled dot while the pen is down, a ring while it is up.
+    const [x, y] = toPadPixels([cameraTip])[0];
+    context.beginPath();
+    context.arc(x, y, 3 * penWidth(), 0, 2 * Math.PI);
+    if (camera && camera.down) context.fill();
+    else context.stroke();
+  }
+  pad.dataset.strokes = String(cameraStrokes.length);
+}
 
 // ---- A photo: uploaded, shown, read by the same API ----
 
