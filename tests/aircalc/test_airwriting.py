@@ -70,6 +70,7 @@ def test_the_tracker_finds_the_hand_in_each_photo(tracker: HandTracker, name: st
     assert tracker.track(np.full_like(photo, 128), 40) is None  # and none in a blank frame
 
 
+@pytest.fixture
 def writing_video(tmp_path: Path) -> Path:
     """The synthetic video of "7-1" written by the thumbs-up photo (a single hand on a plain wall)."""
     with HandTracker(MODEL) as still:
