@@ -23,6 +23,15 @@ def _locked_outputs() -> dict[str, str]:
     return {out["path"]: out.get("md5", "") for stage in lock["stages"].values() for out in stage.get("outs", [])}
 
 
+def _readme_block(marker: str) -> re.Match:
+    """README's text between `<!-- marker:start -->` and `<!-- marker:end -->`, as group 1."""
+    block = re.search(
+        rf"<!-- {marker}:start -->(.*)<!-- {marker}:end -->", (REPO_ROOT / "README.md").read_text(), re.DOTALL
+    )
+    assert block is not None, f"README has no {marker} block"
+    return block
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -39,15 +48,6 @@ def _locked_outputs() -> dict[str, str]:
         "reports/summary.md",
     ],
 )
-def _readme_block(marker: str) -> re.Match:
-    """README's text between `<!-- marker:start -->` and `<!-- marker:end -->`, as group 1."""
-    block = re.search(
-        rf"<!-- {marker}:start -->(.*)<!-- {marker}:end -->", (REPO_ROOT / "README.md").read_text(), re.DOTALL
-    )
-    assert block is not None, f"README has no {marker} block"
-    return block
-
-
 def test_committed_file_is_the_one_dvc_lock_names(path: str) -> None:
     digest = hashlib.md5((REPO_ROOT / path).read_bytes()).hexdigest()  # noqa: S324 (DVC's own checksum)
     assert _locked_outputs()[path] == digest, f"{path} differs from the `dvc repro` that dvc.lock records"
