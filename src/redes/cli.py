@@ -53,6 +53,10 @@ def add_aircalc_commands(projects: argparse._SubParsersAction) -> None:
     model.add_argument(
         "--model", type=Path, default=aircalc_model(), help="the trained recogniser (default: %(default)s)"
     )
+    hand = argparse.ArgumentParser(add_help=False)
+    hand.add_argument(
+        "--hand-model", type=Path, default=hand_model(), help="MediaPipe's hand landmarker (default: %(default)s)"
+    )
 
     image = commands.add_parser(
         "image",
@@ -73,7 +77,7 @@ def add_aircalc_commands(projects: argparse._SubParsersAction) -> None:
 
     video = commands.add_parser(
         "video",
-        parents=[model],
+        parents=[model, hand],
         help="read an expression written in the air with a fingertip, from a video file or a camera",
         description="Track the index fingertip in a video file or a webcam, turn its trail into pen strokes "
         "and compute the expression they write. A window shows the trail when a display exists "
@@ -90,27 +94,18 @@ def add_aircalc_commands(projects: argparse._SubParsersAction) -> None:
         "with a camera). presence: while a hand is in view, the pen lifted by taking the hand out "
         "of the frame (what a recorded video can do; the default with a file)",
     )
-    video.add_argument(
-        "--hand-model", type=Path, default=hand_model(), help="MediaPipe's hand landmarker (default: %(default)s)"
-    )
     video.add_argument("--no-window", action="store_true", help="never open a window, even with a display")
     video.add_argument("--json", action="store_true", help="print the full reading as JSON")
     video.set_defaults(handler=aircalc_video)
 
     serve = commands.add_parser(
         "serve",
-        parents=[model],
+        parents=[model, hand],
         help="the calculator's web page: write with a mouse, finger or pen",
-        description="Serve the calculator's web page and its API.",
+        description="Serve the calculator's web page and its API; --hand-model serves its camera mode.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
-    serve.add_argument(
-        "--hand-model",
-        type=Path,
-        default=hand_model(),
-        help="MediaPipe's hand landmarker, for the page's camera mode (default: %(default)s)",
-    )
     serve.set_defaults(handler=aircalc_serve)
 
 
