@@ -43,8 +43,9 @@ def main(argv: list[str]) -> None:
         "camera_fps": camera["fps"],
         "camera_check": camera,
     }
-    history = read_csv(workspace.plots("aircalc") / "recognizer_history.csv")
-    figure_paths = write_figures(symbols, expressions, history, workspace.figures("aircalc"))
+    curves = sorted((workspace.plots("aircalc") / "recognizer").glob("seed_*.csv"))
+    histories = {f"seed {path.stem.removeprefix('seed_')}": read_csv(path) for path in curves}
+    figure_paths = write_figures(symbols, expressions, histories, workspace.figures("aircalc"))
     run_id = read_json(model_dir / "run.json")["run_id"]
     with tracking.evaluation_run(context, "aircalc", "recognizer", run_id) as run:
         # Not the per-class recalls: MLflow refuses "+" or "÷" in a metric's name.

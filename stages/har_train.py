@@ -13,8 +13,9 @@ def main(argv: list[str]) -> None:
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.har.data import load_windows
-    from redes.har.train import load_finished, publish_seeds, save_finished, train_seed
+    from redes.har.train import publish_seeds, train_seed
     from redes.sources import SOURCES
+    from redes.training import load_finished, save_finished
 
     workspace, params = context.workspace, context.params
     model_params = params.har.model(model_name)

@@ -1,4 +1,4 @@
-"""Seeds and op determinism, called first in every stage."""
+"""Seeds and op determinism, called first in every stage; the seeds of a project's repeated trainings."""
 
 from __future__ import annotations
 
@@ -27,3 +27,8 @@ def seed_everything(seed: int, deterministic: bool, *, keras_backend: bool = Tru
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+
+
+def seed_list(base_seed: int, count: int) -> list[int]:
+    """The seeds of `count` trainings of one recipe (HAR's seeds, AirCalc's members): base.seed, base.seed + 1, ..."""
+    return [base_seed + offset for offset in range(count)]

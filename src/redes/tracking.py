@@ -199,11 +199,24 @@ class Run:
         """Log the params, training metrics and fitted model of scikit-learn estimators fitted from now on."""
         mlflow.sklearn.autolog(log_models=True, log_datasets=False, silent=True)
 
-    def keras_callback(self) -> Any:
-        """Logs the model summary, optimizer config and each epoch's metrics while `fit` runs."""
+    def keras_callback(self, prefix: str = "") -> Any:
+        """Logs the model summary, optimizer config and each epoch's metrics while `fit` runs.
+
+        `prefix` goes before each metric's name, to tell apart the trainings of one run (an ensemble's members).
+        """
         import mlflow.keras
 
-        return mlflow.keras.MlflowCallback()
+        def prefixed(logs: dict | None) -> dict | None:
+            return None if logs is None else {f"{prefix}{name}": value for name, value in logs.items()}
+
+        class PrefixedMlflowCallback(mlflow.keras.MlflowCallback):
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                super().on_epoch_end(epoch, prefixed(logs))
+
+            def on_test_end(self, logs: dict | None = None) -> None:
+                super().on_test_end(prefixed(logs))
+
+        return PrefixedMlflowCallback() if prefix else mlflow.keras.MlflowCallback()
 
 
 @contextlib.contextmanager

@@ -14,6 +14,10 @@ stopping's memory, so the backup holds all of them (see `_EpochBackup`) and the 
 order of epoch e is drawn from (seed, e) alone (`EpochShuffledBatches`). Backups are
 written at epoch ends only: an epoch cut short is trained again from its start, exactly
 as it ran the first time.
+
+A stage that trains several models (HAR's seeds, AirCalc's members) keeps each finished
+one beside its backup (`save_finished`): DVC deletes a stage's outputs before running it
+again, and a stage killed during its third training should not train the first two again.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from redes.errors import RedesError
-from redes.files import replaced_atomically
+from redes.files import read_csv, read_json, replaced_atomically, write_csv, write_json
 
 # A loss this many times its value on the first batch has exploded, even while finite.
 EXPLOSION_FACTOR = 1e3
@@ -314,6 +318,35 @@ def fit_resumable(
     history = history.drop_duplicates("epoch", keep="last").sort_values("epoch")
     history["epoch"] = history["epoch"] + 1
     return history.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class FinishedTraining:
+    """A trained model kept in a folder of its backup: its model file, per-epoch history and MLflow run."""
+
+    folder: Path
+    model_file: Path
+    history: pd.DataFrame
+    run_id: str
+
+
+def save_finished(folder: Path, model: keras.Model, history: pd.DataFrame, run_id: str) -> FinishedTraining:
+    """Write the training's results, then rename the folder into place: a half-written one never looks finished."""
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    save_model(model, partial / "model.keras")
+    write_csv(history, partial / "history.csv")
+    write_json(partial / "run.json", {"run_id": run_id})
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return load_finished(folder)
+
+
+def load_finished(folder: Path) -> FinishedTraining:
+    return FinishedTraining(
+        folder, folder / "model.keras", read_csv(folder / "history.csv"), read_json(folder / "run.json")["run_id"]
+    )
 
 
 def save_model(model: keras.Model, path: Path) -> Path:

@@ -300,3 +300,20 @@ def test_a_backup_whose_run_is_not_in_the_store_goes_on_in_a_new_run(tmp_path: P
         pass
     assert first.run_id != second.run_id == third.run_id
     assert MlflowClient(elsewhere.tracking_uri).get_run(second.run_id).info.status == "FINISHED"
+
+
+def test_keras_callback_names_each_members_metrics_by_its_prefix(tmp_path: Path) -> None:
+    import keras
+    import numpy as np
+
+    x, y = np.zeros((8, 3), np.float32), np.zeros((8,), np.int64)
+    with tracking.start_run(tmp_path, "aircalc", "recognizer", {}) as run:
+        for prefix in ("", "seed_1_", "seed_2_"):
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
+            model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+            model.fit(x, y, epochs=2, validation_data=(x, y), verbose=0, callbacks=[run.keras_callback(prefix)])
+    client = MlflowClient(tracking.default_uri(tmp_path))
+    assert {"loss", "val_loss", "seed_1_loss", "seed_1_val_loss", "seed_2_loss", "seed_2_val_loss"} <= set(
+        client.get_run(run.run_id).data.metrics
+    )
+    assert [m.step for m in client.get_metric_history(run.run_id, "seed_2_val_loss")] == [0, 1]

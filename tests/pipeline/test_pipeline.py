@@ -23,7 +23,9 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
-import redes.har.models  # noqa: F401  (registers the HAR nets' custom layers, to load them)
+# Imported to register the custom layers of the HAR nets and of the AirCalc members, to load them.
+import redes.har.models
+import redes.mnist.models  # noqa: F401
 from tests.helpers import tiny_params_dict
 from tests.helpers.synthetic import HAND_FILES, write_mirror
 from tests.helpers.workspace import commit_all, copy_repository, pipeline_environment, run_command
@@ -136,6 +138,12 @@ def test_aircalc_is_scored_on_symbols_expressions_and_the_camera(repo: Path) -> 
     assert run.data.tags["dvc.stage"] == "aircalc_train" and run.data.tags["dvc.evaluate_stage"] == "aircalc_evaluate"
     assert run.data.metrics["test.symbols.test_accuracy"] == pytest.approx(symbols["test_accuracy"])
     assert run.data.metrics["camera_fps"] == pytest.approx(metrics["camera_fps"])
+    # The recogniser averages its members; each member's curves are in the one run, named by seed.
+    recognizer, base_seed = tiny_params_dict()["aircalc"]["recognizer"], tiny_params_dict()["base"]["seed"]
+    seeds = [base_seed + offset for offset in range(recognizer["members"])]
+    model = keras.saving.load_model(repo / "models/aircalc/recognizer/model.keras")
+    assert [layer.name for layer in model.layers[1:-1]] == [f"member_seed{seed}" for seed in seeds]
+    assert {f"seed_{seed}_val_accuracy" for seed in seeds} <= set(run.data.metrics)
 
 
 def test_har_windows_are_cut_from_the_raw_zip(repo: Path) -> None:
@@ -175,7 +183,8 @@ def test_every_training_curve_is_a_dvc_plot(repo: Path, environment: dict[str, s
     seeds = [tiny_params_dict()["base"]["seed"] + offset for offset in range(tiny_params_dict()["har"]["seeds"])]
     expected = {f"reports/plots/har/{name}/seed_{seed}.csv" for name in HAR_MODELS for seed in seeds}
     expected |= {f"reports/plots/pinn/{case}.csv" for case in PINN_CASES}
-    expected.add("reports/plots/aircalc/recognizer_history.csv")
+    members = tiny_params_dict()["aircalc"]["recognizer"]["members"]
+    expected |= {f"reports/plots/aircalc/recognizer/seed_{seeds[0] + offset}.csv" for offset in range(members)}
     expected |= {"mnist_accuracy", "mnist_loss", "pinn_forward_loss_terms", "pinn_inverse_loss_terms"}
     assert expected <= set(shown["data"])
 

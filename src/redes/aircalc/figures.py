@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -66,9 +66,9 @@ def failures_figure(failures: Sequence[ReadExpression], count: int) -> Figure:
 
 
 def write_figures(
-    symbols: SymbolScores, expressions: ExpressionScores, history: pd.DataFrame, out_dir: Path
+    symbols: SymbolScores, expressions: ExpressionScores, histories: Mapping[str, pd.DataFrame], out_dir: Path
 ) -> list[Path]:
-    """Confusion over the 14 symbols, training curves, the first composed expression as read, the failures."""
+    """Confusion over the 14 symbols, each member's training curves, the first expression as read, the failures."""
     return [
         figures.save(
             figures.confusion_matrix_figure(
@@ -77,7 +77,7 @@ def write_figures(
             out_dir / "symbols_confusion.png",
         ),
         figures.save(
-            figures.training_curves_figure(history, "AirCalc recogniser: training curves"),
+            figures.training_curves_figure(histories, "AirCalc recogniser: training curves"),
             out_dir / "training_curves.png",
         ),
         figures.save(expression_figure(expressions.read[0]), out_dir / "expression_read.png"),

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from redes.mnist.params import MnistCnn
 from redes.schema import Fraction, PositiveInt, Section
+from redes.seeding import seed_list
 
 
 class AircalcData(Section):
@@ -46,9 +47,18 @@ class ComposedExpressions(Section):
         return self
 
 
+class AircalcRecognizer(MnistCnn):
+    """The MNIST CNN's recipe, with a 14-way softmax (redes.aircalc.models), trained `members` times."""
+
+    # CNNs trained alike from seeds base.seed, base.seed + 1, ...; the recogniser averages their probabilities.
+    members: PositiveInt
+
+    def seed_list(self, base_seed: int) -> list[int]:
+        return seed_list(base_seed, self.members)
+
+
 class AircalcParams(Section):
     data: AircalcData
-    # The MNIST CNN's recipe, with a 14-way softmax (redes.aircalc.models).
-    recognizer: MnistCnn
+    recognizer: AircalcRecognizer
     reading: Reading
     expressions: ComposedExpressions

@@ -75,7 +75,9 @@ class Recognizer:
         """The model `dvc repro aircalc_train` saved; a missing or unreadable one says so."""
         if not path.exists():
             raise RedesError(f"{path} is missing: run `dvc repro aircalc_train` to train the recogniser")
-        from redes.training import load_model  # TensorFlow: only once there is a model to load
+        # TensorFlow only once there is a model to load; the models module registers the recogniser's own layers.
+        import redes.aircalc.models  # noqa: F401
+        from redes.training import load_model
 
         return cls(load_model(path), min_confidence)
 
@@ -84,8 +86,9 @@ class Recognizer:
         if not symbols:
             return np.zeros((0, N_CLASSES), dtype=np.float32)
         batch = np.stack([normalize_symbol(symbol.ink) for symbol in symbols])[..., np.newaxis]
-        # A direct call, not predict(): for a dozen symbols predict's dataset set-up costs more than the net.
-        return np.asarray(self.model(batch, training=False), dtype=np.float64)
+        # predict_on_batch runs Keras' compiled predict step: no dataset set-up, as predict() has, and none of
+        # the op-by-op dispatch of an eager call (about 13 ms per member on 2 cores, against 2-3 ms for both).
+        return np.asarray(self.model.predict_on_batch(batch), dtype=np.float64)
 
     def read_symbols(self, symbols: Sequence[Symbol]) -> Recognition:
         symbols = tuple(symbols)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from redes.schema import Fraction, NoRepeats, PositiveFloat, PositiveInt, Section, TrainingParams
+from redes.seeding import seed_list
 
 HAR_MODELS = ("simple_rnn", "lstm", "gru", "conv_lstm")
 
@@ -158,4 +159,4 @@ class HarParams(Section):
         return getattr(self, name)
 
     def seed_list(self, base_seed: int) -> list[int]:
-        return [base_seed + offset for offset in range(self.seeds)]
+        return seed_list(base_seed, self.seeds)

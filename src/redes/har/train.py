@@ -1,28 +1,27 @@
-"""Training of one HAR model with one seed, and the store that lets a stage of several seeds resume.
+"""Training of one HAR model with one seed, and the publishing of a stage's seeds.
 
-A `har_train@<model>` stage trains its model once per seed. DVC deletes a stage's
-outputs before running it again, so each finished seed is also kept under
-`checkpoints/har/` until the whole stage is done: a stage killed during its third
-seed skips the first two when it runs again and resumes the third from its backup.
+A `har_train@<model>` stage trains its model once per seed. Each finished seed is kept
+under `checkpoints/har/` (`redes.training.save_finished`) until the whole stage is done: a
+stage killed during its third seed skips the first two when it runs again and resumes the
+third from its backup.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import pandas as pd
 
 from redes.classifier import fit_classifier
-from redes.files import read_csv, read_json, write_csv, write_json
+from redes.files import write_csv, write_json
 from redes.har.data import CHANNELS, HarWindows
 from redes.har.models import build_model
 from redes.har.params import HarModel
 from redes.seeding import seed_everything
-from redes.training import load_model, save_model
+from redes.training import FinishedTraining, load_model
 
 
 def train_seed(
@@ -53,36 +52,7 @@ def train_seed(
     )
 
 
-@dataclass(frozen=True)
-class FinishedSeed:
-    """A trained seed, kept in a folder of its backup: its model file, per-epoch history and MLflow run."""
-
-    folder: Path
-    model_file: Path
-    history: pd.DataFrame
-    run_id: str
-
-
-def save_finished(folder: Path, model: keras.Model, history: pd.DataFrame, run_id: str) -> FinishedSeed:
-    """Write the seed's results, then rename the folder into place: a half-written seed never looks finished."""
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    save_model(model, partial / "model.keras")
-    write_csv(history, partial / "history.csv")
-    write_json(partial / "run.json", {"run_id": run_id})
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
-    return load_finished(folder)
-
-
-def load_finished(folder: Path) -> FinishedSeed:
-    return FinishedSeed(
-        folder, folder / "model.keras", read_csv(folder / "history.csv"), read_json(folder / "run.json")["run_id"]
-    )
-
-
-def publish_seeds(finished: Mapping[int, FinishedSeed], model_dir: Path, plots_dir: Path) -> None:
+def publish_seeds(finished: Mapping[int, FinishedTraining], model_dir: Path, plots_dir: Path) -> None:
     """Every seed into the stage's outputs: models/har/<model>/seed_<seed>/, its curve and runs.json.
 
     The seeds' backups go once all are in the outputs; the plots folder is rewritten whole,

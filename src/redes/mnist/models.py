@@ -3,7 +3,7 @@
 MLP: eq. (35)-(36) of the notes stacked, a^[l] = g(W^[l] a^[l-1] + b^[l]), with a
 softmax output layer. CNN: blocks of 3x3 convolutions and 2x2 max pooling, then
 dropout and a softmax layer (the keras-io `mnist_convnet` shape, with optional
-batch norm, a dense layer and augmentation).
+batch norm, a dense layer and augmentation). AirCalc builds its recogniser from the CNN.
 """
 
 from __future__ import annotations
@@ -17,9 +17,42 @@ from redes.mnist.params import Augmentation, MnistCnn, MnistMlp
 N_CLASSES = 10
 
 
+@keras.saving.register_keras_serializable(package="redes")
+class RandomPenGrowth(layers.Layer):
+    """Thickens each image's strokes by a random 0..`max_steps` pixels (training only).
+
+    Each step is a grey dilation by a 2x2 max filter: a stroke one pixel wider, grown up
+    and left (half a pixel of shift, well inside the translation jitter). Symbols from
+    different datasets come with different pens; a random pen teaches the net that the
+    pen says nothing about the class.
+    """
+
+    def __init__(self, max_steps: int, seed: int | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.max_steps = max_steps
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs: keras.KerasTensor, training: bool | None = None) -> keras.KerasTensor:
+        if not training or not self.max_steps:
+            return inputs
+        grown = [inputs]
+        for _ in range(self.max_steps):
+            grown.append(keras.ops.max_pool(grown[-1], pool_size=2, strides=1, padding="same"))
+        steps = keras.random.randint((keras.ops.shape(inputs)[0],), 0, self.max_steps + 1, seed=self.seed_generator)
+        # (batch, steps + 1) one-hot weights pick each image's own pen out of the stack.
+        choice = keras.ops.one_hot(steps, self.max_steps + 1, dtype=inputs.dtype)
+        return keras.ops.einsum("bs,bshwc->bhwc", choice, keras.ops.stack(grown, axis=1))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "max_steps": self.max_steps, "seed": self.seed}
+
+
 def _augment(inputs: keras.KerasTensor, augmentation: Augmentation) -> keras.KerasTensor:
-    """Random affine jitter, active in training only; empty pixels are filled with black."""
+    """Random pen and affine jitter, active in training only; empty pixels are filled with black."""
     x = inputs
+    if augmentation.pen_growth:
+        x = RandomPenGrowth(augmentation.pen_growth, name="random_pen_growth")(x)
     if augmentation.rotation:
         x = layers.RandomRotation(augmentation.rotation, fill_mode="constant", name="random_rotation")(x)
     if augmentation.translation:

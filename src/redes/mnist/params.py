@@ -12,8 +12,10 @@ MNIST_MODELS = ("mlp", "cnn")
 
 
 class Augmentation(Section):
-    """Random affine jitter applied to training images only (0 disables each)."""
+    """Random pen and affine jitter applied to training images only (0 disables each)."""
 
+    # Strokes thicken by a random 0..pen_growth pixels (grey dilations of the ink).
+    pen_growth: Annotated[int, Field(ge=0)]
     translation: Fraction
     rotation: Fraction  # fraction of a full turn, as keras.layers.RandomRotation takes it
     zoom: Fraction

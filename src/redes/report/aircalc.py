@@ -47,15 +47,19 @@ def section(workspace: Workspace, params: Params) -> Section:
         ),
     )
     value = camera["value"]["decimal"] if camera["value"] else "no value"
+    recognizer = params.aircalc.recognizer
     blocks = [
         Text(
             "A calculator for arithmetic written with a fingertip in the air, on a canvas or on paper. "
             "Fourteen symbols: MNIST's digits and four operators from two published sets (BHMSDS, MDAS), "
             "every image normalised the way MNIST was made; the operators are split by writing, so no "
             f"mirrored copy of a test image is trained on: {sizes['train']:,} symbols to train, "
-            f"{sizes['validation']:,} to validate, {sizes['test']:,} to test. The recogniser is the MNIST "
-            "CNN with a 14-way softmax. An expression is cut into symbols, each classified, and the most "
-            "probable valid expression under the grammar is evaluated exactly (fractions, never floats)."
+            f"{sizes['validation']:,} to validate, {sizes['test']:,} to test. The recogniser averages "
+            f"{recognizer.members} MNIST CNNs with a 14-way softmax, each trained from its own seed with every "
+            f"stroke thickened by a random 0-{recognizer.augmentation.pen_growth} pixels, so that the pen "
+            "the operator sets were drawn with tells nothing. An expression is cut into symbols, each "
+            "classified, and the most probable valid expression under the grammar is evaluated exactly "
+            "(fractions, never floats)."
         ),
         results,
         Text(
@@ -73,7 +77,7 @@ def section(workspace: Workspace, params: Params) -> Section:
         per_class,
         Text("Each written form of an operator apart: ÷ is written as an obelus or as a slash."),
         per_form,
-        Figure(figures / "training_curves.png", "The recogniser: loss and accuracy per epoch"),
+        Figure(figures / "training_curves.png", "Each CNN of the recogniser, by seed: loss and accuracy per epoch"),
         Text("Params (`params.yaml`, section `aircalc`):"),
         params_table(flatten(params.aircalc.model_dump(), "aircalc.")),
         Text("Data: the published operator sets and MediaPipe's hand model, verified by sha256 before use."),
