@@ -1,7 +1,7 @@
 """The `redes` command: the trained models of the course for people to use by hand.
 
-One subcommand group per project (`redes aircalc ...`); each group adds its own commands in
-its `add_*_commands` function, and each command sets `handler`, the function that runs it and
+One subcommand group per project (`redes aircalc ...`, `redes age`); each group adds its own
+commands in its `add_*_commands` function, and each command sets `handler`, the function that runs it and
 returns the exit code. Models load lazily, inside the handlers, so `redes --help` answers at
 once instead of after TensorFlow's import.
 
@@ -32,6 +32,11 @@ def aircalc_model() -> Path:
     return Workspace(Path()).models("aircalc", "recognizer") / "model.keras"
 
 
+def ager_model() -> Path:
+    """Where `dvc repro aging_train` saves the face ager (encoder and generator), from the current directory."""
+    return Workspace(Path()).models("aging", "caae")
+
+
 def hand_model() -> Path:
     """Where `dvc repro aircalc_download` puts MediaPipe's hand model, from the current directory."""
     return Workspace(Path()).raw("aircalc") / "hand_landmarker.task"
@@ -41,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="redes", description="Use the course's trained models.")
     projects = parser.add_subparsers(title="projects", metavar="PROJECT", required=True)
     add_aircalc_commands(projects)
+    add_aging_commands(projects)
     return parser
 
 
@@ -102,7 +108,14 @@ def add_aircalc_commands(projects: argparse._SubParsersAction) -> None:
         "serve",
         parents=[model, hand],
         help="the calculator's web page: write with a mouse, finger or pen",
-        description="Serve the calculator's web page and its API; --hand-model serves its camera mode.",
+        description="Serve the calculator's web page and its API; --hand-model serves its camera mode, "
+        "--ager-model the face-aging page at /age.",
+    )
+    serve.add_argument(
+        "--ager-model",
+        type=Path,
+        default=ager_model(),
+        help="the trained face ager for the page at /age, served when it exists (default: %(default)s)",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
@@ -167,13 +180,72 @@ def describe(recognition: Recognition) -> str:
 def aircalc_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from redes.aging.render import GENERATOR_FILE, Ager
     from redes.aircalc.recognize import Recognizer
     from redes.web import create_app
 
-    app = create_app(Recognizer.load(args.model), hand_model=args.hand_model)
+    ager = Ager.load(args.ager_model) if (args.ager_model / GENERATOR_FILE).exists() else None
+    app = create_app(Recognizer.load(args.model), hand_model=args.hand_model, ager=ager)
     host = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL is bracketed
     print(f"AirCalc: open http://{host}:{args.port}/ (Ctrl+C stops it)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def add_aging_commands(projects: argparse._SubParsersAction) -> None:
+    from redes.aging.groups import GENDERS, GROUP_NAMES  # no TensorFlow in these
+
+    age = projects.add_parser(
+        "age",
+        help="render a face at another age",
+        description="Find the face in a photo, crop it as UTKFace's faces are cropped, and render it at "
+        "another age group (--to) or at all ten (--all) with the conditional adversarial autoencoder "
+        "that `dvc repro` trained. Writes a PNG.",
+    )
+    age.add_argument("photo", type=Path, help="a photo with one face seen from the front")
+    target = age.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", choices=GROUP_NAMES, metavar="GROUP", help=f"the age group: {', '.join(GROUP_NAMES)}")
+    target.add_argument("--all", action="store_true", help="every age group, in a row after the face itself")
+    age.add_argument("--gender", choices=GENDERS, required=True, help="the gender to render (UTKFace's labels)")
+    age.add_argument("--aligned", action="store_true", help="the photo already is a UTKFace-style crop of the face")
+    age.add_argument("--output", type=Path, help="the PNG to write (default: PHOTO's name with the group, here)")
+    age.add_argument("--scale", type=int, default=4, help="enlarge each face this many times (default: %(default)s)")
+    age.add_argument(
+        "--model", type=Path, default=ager_model(), help="the trained encoder and generator (default: %(default)s)"
+    )
+    age.set_defaults(handler=age_photo)
+
+
+def age_photo(args: argparse.Namespace) -> int:
+    import numpy as np
+    from PIL import Image
+
+    from redes.aging.groups import GROUP_NAMES
+    from redes.aging.photo import crop_face
+    from redes.aging.render import Ager, gender_index, group_index
+    from redes.aircalc.photo import read_photo
+
+    if args.scale < 1:
+        raise RedesError(f"--scale {args.scale}: enlarge by 1 or more")
+    pixels = read_photo(args.photo)  # before the model: a mistyped name should not wait for TensorFlow
+    ager = Ager.load(args.model)
+    face = crop_face(pixels, ager.image_size, aligned=args.aligned, name=str(args.photo))
+    gender = np.array([gender_index(args.gender)])
+    if args.all:
+        tiles = [face, *ager.render_every_group(face[np.newaxis], gender)[0]]
+        print("left to right: the face as cropped, then " + ", ".join(GROUP_NAMES))
+    else:
+        tiles = [ager.render(face[np.newaxis], gender, np.array([group_index(args.to)]))[0]]
+    side = ager.image_size * args.scale
+    row = np.concatenate(
+        [np.asarray(Image.fromarray(t).resize((side, side), Image.Resampling.BICUBIC)) for t in tiles], axis=1
+    )
+    output = args.output or Path(f"{args.photo.stem}_{'all_ages' if args.all else args.to}.png")
+    try:
+        Image.fromarray(row).save(output, format="PNG")
+    except OSError as error:
+        raise RedesError(f"{output} cannot be written: {error.strerror or error}") from None
+    print(f"wrote {output}")
     return EXIT_OK
 
 

@@ -226,3 +226,69 @@ def write_mdas_zip(path: Path, writings_per_class: int = 10, seed: int = 0) -> P
                         f"symbols_partitioned/{split}/{class_name}/{writing:03d}-{variant}.png", _png(view)
                     )
     return path
+
+
+def synthetic_face(age: int, gender: int, rng: np.random.Generator, size: int = 200) -> np.ndarray:
+    """A cartoon face (size, size, 3) uint8, framed as UTKFace frames one; its hair greys and lines deepen with age."""
+    rows, cols = np.mgrid[0:size, 0:size] / size
+    image = np.empty((size, size, 3), dtype=np.float32)
+    image[:] = rng.uniform(0.2, 0.8, size=3)  # background
+    skin = np.array([0.85, 0.65, 0.5]) * rng.uniform(0.7, 1.0)
+    face = ((rows - 0.55) / 0.38) ** 2 + ((cols - 0.5) / 0.3) ** 2 < 1.0
+    image[face] = skin
+    grey = min(age / 80.0, 1.0)
+    hair = (1 - grey) * np.array([0.25, 0.15, 0.05]) + grey * np.array([0.8, 0.8, 0.8])
+    image[(rows < 0.3 + 0.1 * gender) & ~face & (np.abs(cols - 0.5) < 0.4)] = hair
+    for eye in (0.37, 0.63):
+        image[((rows - 0.48) / 0.04) ** 2 + ((cols - eye) / 0.06) ** 2 < 1.0] = 0.1
+    image[(np.abs(rows - 0.75) < 0.015) & (np.abs(cols - 0.5) < 0.12)] = [0.6, 0.2, 0.2]
+    for line in range(min(age // 15, 5)):  # forehead lines
+        image[(np.abs(rows - (0.3 + 0.03 * line)) < 0.004) & (np.abs(cols - 0.5) < 0.15)] = skin * 0.6
+    image += rng.normal(0.0, 0.02, size=image.shape)
+    return (np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+UTKFACE_IRREGULAR_NAMES = (
+    "39_1_20170116174525125.jpg.chip.jpg",
+    "61_1_20170109142408075.jpg.chip.jpg",
+    "61_1_20170109150557335.jpg.chip.jpg",
+    "24_0_1_20170116220224657 .jpg.chip.jpg",
+    "55_0_0_20170116232725357jpg.chip.jpg",
+)
+
+
+def write_utkface_tar(path: Path, per_group: int = 6, seed: int = 0, extra: dict[str, bytes] | None = None) -> Path:
+    """UTKFace's layout: UTKFace/<age>_<gender>_<race>_<date>.jpg.chip.jpg, 200x200 JPEGs; `per_group` faces
+    of each age group, the published irregular names, and `extra` members (name under UTKFace/ -> bytes)."""
+    import io
+    import tarfile
+
+    from PIL import Image
+
+    from redes.aging.groups import GROUP_LOWEST_AGES
+
+    rng = np.random.default_rng(seed)
+    names = []
+    for lowest in GROUP_LOWEST_AGES:
+        for index in range(per_group):
+            age = lowest + index % 5
+            names.append(
+                f"{age}_{index % 2}_{index % 5}_2017011{index % 10}{rng.integers(10**11, 10**12)}.jpg.chip.jpg"
+            )
+    names.extend(UTKFACE_IRREGULAR_NAMES)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(path, "w:gz") as archive:
+
+        def add(name: str, data: bytes) -> None:
+            info = tarfile.TarInfo(f"UTKFace/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+
+        for name in names:
+            age, gender = (int(part) for part in name.split("_")[:2])
+            buffer = io.BytesIO()
+            Image.fromarray(synthetic_face(age, gender, rng)).save(buffer, format="JPEG", quality=90)
+            add(name, buffer.getvalue())
+        for name, data in (extra or {}).items():
+            add(name, data)
+    return path

@@ -19,11 +19,7 @@ from redes.aircalc.handvideo import SEVEN_MINUS_ONE, AirWriting, hand_in_frame, 
 from redes.aircalc.recognize import Recognizer
 from redes.aircalc.segment import strokes_origin
 from tests.helpers.aircalc import distance_to_path, write_expression
-from tests.web.conftest import HAND_MODEL, Server
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-WAIT_SECONDS = 20
+from tests.web.conftest import HAND_MODEL, WAIT_SECONDS, Server, assert_no_page_errors, chromium
 
 # "7-1" in CSS pixels from the pad's top-left corner: a 7 in one stroke, a minus, a 1.
 STROKES = [
@@ -31,35 +27,6 @@ STROKES = [
     [(210, 90), (260, 90)],
     [(314, 40), (314, 140)],
 ]
-
-
-def _chromium(extra_arguments: tuple[str, ...] = ()) -> Iterator:
-    needed = (("chromium", CHROMIUM), ("chromium-driver", CHROMEDRIVER))
-    missing = [f"{package} ({path})" for package, path in needed if not path.exists()]
-    if missing:
-        pytest.skip(f"needs Debian's {' and '.join(missing)}: apt-get install chromium chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = str(CHROMIUM)
-    # Two device pixels per CSS pixel, as on a phone: the pad must map between the two.
-    arguments = ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,900")
-    for argument in (*arguments, "--force-device-scale-factor=2", *extra_arguments):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # The system's driver, named: Selenium Manager is never asked to find (or download) one.
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    yield from _chromium()
 
 
 # The camera's video: "7-1" written slowly, with a long pause before and after, so the page (which
@@ -85,7 +52,7 @@ def camera_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     )
-    yield from _chromium(fake_camera)
+    yield from chromium(fake_camera)
 
 
 def test_writing_with_a_pen_reads_the_expression_boxes_each_symbol_and_undo_and_clear_empty_it(
@@ -144,7 +111,7 @@ def test_writing_with_a_pen_reads_the_expression_boxes_each_symbol_and_undo_and_
     blank = "const pad = document.getElementById('pad');"
     blank += "return pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data.every(v => v === 0);"
     assert browser.execute_script(blank)
-    _assert_no_page_errors(browser)
+    assert_no_page_errors(browser)
 
 
 def test_an_uploaded_photo_is_read_and_boxed(browser, server: Server, recognizer: Recognizer, tmp_path: Path) -> None:
@@ -157,7 +124,7 @@ def test_an_uploaded_photo_is_read_and_boxed(browser, server: Server, recognizer
     assert _text(browser, "decimal") == expected.value.decimal
     assert len(browser.find_elements("css selector", "#photo-overlay rect.box")) == len(expected.symbols)
     assert browser.find_element("id", "photo-view").is_displayed()
-    _assert_no_page_errors(browser)
+    assert_no_page_errors(browser)
 
 
 def test_writing_in_the_air_before_the_camera_is_tracked_read_and_kept_when_the_camera_stops(
@@ -185,7 +152,7 @@ def test_writing_in_the_air_before_the_camera_is_tracked_read_and_kept_when_the_
     assert browser.find_element("id", "pad").get_attribute("data-strokes") == "3"  # kept after the camera stops
     browser.find_element("id", "clear").click()
     assert browser.find_element("id", "pad").get_attribute("data-strokes") == "0"
-    _assert_no_page_errors(browser)
+    assert_no_page_errors(browser)
 
 
 def _text(browser, element_id: str) -> str:
@@ -201,9 +168,3 @@ def _wait_for_expression(browser, text: str) -> None:
     except TimeoutException:
         shown = _text(browser, "expression"), _text(browser, "error"), _text(browser, "status")
         pytest.fail(f"the page shows {shown!r}, not the expression {text!r}")
-
-
-def _assert_no_page_errors(browser) -> None:
-    """No script error, failed load or blocked resource (the page's security policy) in the console."""
-    severe = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-    assert severe == []

@@ -26,10 +26,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from redes.web.aging import add_aging_routes
 from redes.web.aircalc import add_aircalc_routes
 from redes.web.camera import add_camera_route
 
 if TYPE_CHECKING:
+    from redes.aging.render import Ager
     from redes.aircalc.recognize import Recognizer
 
 MAX_BODY_BYTES = 10 * 2**20  # a phone photo is 2-8 MB; a pad's strokes are a few kB
@@ -45,12 +47,15 @@ def create_app(
     recognizer: Recognizer,
     *,
     hand_model: Path | None = None,
+    ager: Ager | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
     requests_per_minute: int = REQUESTS_PER_MINUTE,
 ) -> FastAPI:
-    """The page at `/`, its files under `/static/` and AirCalc's API under `/api/aircalc/`.
+    """AirCalc's page at `/` and its API under `/api/aircalc/`, face aging's page at `/age` and its API
+    at `/api/age`, their files under `/static/`.
 
     `hand_model` is MediaPipe's hand landmarker for the camera mode (without it the mode says it is unavailable).
+    `ager` is the trained face ager (without it the aging API says how to train one).
     """
     # The docs pages load their scripts from a CDN, which an offline machine does not reach.
     app = FastAPI(title="redes", docs_url=None, redoc_url=None, form_limits={"max_files": 1})
@@ -84,9 +89,15 @@ def create_app(
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": PAGE_POLICY})
 
+    @app.get("/age", include_in_schema=False)
+    @limiter.exempt
+    async def aging_page() -> FileResponse:
+        return FileResponse(STATIC / "age.html", headers={"Content-Security-Policy": PAGE_POLICY})
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_aircalc_routes(app, recognizer)
     add_camera_route(app, hand_model)
+    add_aging_routes(app, ager)
     return app
 
 

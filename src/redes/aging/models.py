@@ -1,0 +1,150 @@
+"""The networks of the face-aging project: the CAAE's four players and the age estimator that judges them.
+
+Faces enter every network as float32 in [-1, 1] (`to_unit_range`). Age groups and genders enter
+as one-hot vectors in {-1, 1}, as in the authors' code, so a label weighs as much as a z entry.
+
+The CAAE (Zhang, Song, Qi 2017), for an image of side S and n entries in `encoder_filters`:
+* encoder: n stride-2 convolutions (ReLU), then a dense layer to z, tanh (so z lies in [-1, 1]);
+* generator: z with the labels (repeated, when `tile_labels`, to z's length) to a dense map of
+  S / 2^n pixels and 2·generator_filters[0] channels, n stride-2 transposed convolutions, one at
+  stride 1 with half the last channels, and a stride-1 one to RGB, tanh: the authors' network
+  with [512, 256, 128, 64];
+* z discriminator: dense layers with batch norm on z, one logit (is z drawn from the uniform prior?);
+* image discriminator: stride-2 convolutions with batch norm, one dense layer of 1,024 (leaky
+  ReLU), and one logit (is this a real face of this age and gender?). The labels enter either
+  as the paper's, tiled over the map after the first convolution (`after_first_conv`), or by
+  projection (Miyato and Koyama 2018: the logit gains <embedding(labels), features>), which
+  leaves the features label-free, so a second head can read the age group from them.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers
+
+from redes.aging.groups import GENDERS, GROUP_NAMES, OLDEST_AGE
+
+GROUPS = len(GROUP_NAMES)
+DISCRIMINATOR_UNITS = 1024
+
+
+def to_unit_range(faces: np.ndarray) -> np.ndarray:
+    """uint8 faces as float32 in [-1, 1], what every network here takes."""
+    return faces.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+
+
+def to_uint8(faces: np.ndarray) -> np.ndarray:
+    """Faces in [-1, 1] back to uint8."""
+    return np.clip(np.rint((np.asarray(faces) + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def signed_one_hot(indices: np.ndarray, classes: int) -> np.ndarray:
+    """One-hot vectors in {-1, 1}: the label convention of the authors' code."""
+    return (2.0 * np.eye(classes, dtype=np.float32)[np.asarray(indices)] - 1.0).astype(np.float32)
+
+
+def _label_copies(z_dim: int, classes: int, tile_labels: bool) -> int:
+    return max(z_dim // classes, 1) if tile_labels else 1
+
+
+def encoder(image_size: int, filters: list[int], kernel_size: int, z_dim: int) -> keras.Model:
+    face = keras.Input((image_size, image_size, 3), name="face")
+    x = face
+    for index, count in enumerate(filters):
+        x = layers.Conv2D(count, kernel_size, strides=2, padding="same", activation="relu", name=f"conv_{index}")(x)
+    z = layers.Dense(z_dim, activation="tanh", name="z")(layers.Flatten()(x))
+    return keras.Model(face, z, name="encoder")
+
+
+def generator(image_size: int, filters: list[int], kernel_size: int, z_dim: int, tile_labels: bool) -> keras.Model:
+    z = keras.Input((z_dim,), name="z")
+    age_group = keras.Input((GROUPS,), name="age_group")
+    gender = keras.Input((len(GENDERS),), name="gender")
+    code = layers.Concatenate(name="code")(
+        [
+            z,
+            *[age_group] * _label_copies(z_dim, GROUPS, tile_labels),
+            *[gender] * _label_copies(z_dim, len(GENDERS), tile_labels),
+        ]
+    )
+    side = image_size // 2 ** len(filters)
+    x = layers.Dense(side * side * 2 * filters[0], activation="relu", name="dense_map")(code)
+    x = layers.Reshape((side, side, 2 * filters[0]))(x)
+    for index, count in enumerate(filters):
+        x = layers.Conv2DTranspose(
+            count, kernel_size, strides=2, padding="same", activation="relu", name=f"up_{index}"
+        )(x)
+    x = layers.Conv2DTranspose(max(filters[-1] // 2, 1), kernel_size, padding="same", activation="relu", name="refine")(
+        x
+    )
+    face = layers.Conv2DTranspose(3, kernel_size, padding="same", activation="tanh", name="face")(x)
+    return keras.Model({"z": z, "age_group": age_group, "gender": gender}, face, name="generator")
+
+
+def z_discriminator(z_dim: int, units: list[int]) -> keras.Model:
+    z = keras.Input((z_dim,), name="z")
+    x = z
+    for index, count in enumerate(units):
+        x = layers.Dense(count, name=f"dense_{index}")(x)
+        x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
+        x = layers.ReLU()(x)
+    logit = layers.Dense(1, name="logit")(x)
+    return keras.Model(z, logit, name="z_discriminator")
+
+
+def image_discriminator(
+    image_size: int, filters: list[int], kernel_size: int, labels: str, age_head: bool
+) -> keras.Model:
+    """Outputs {"logit"} and, with `age_head` (projection only), {"age_logits"} over the age groups."""
+    if labels not in ("after_first_conv", "projection"):
+        raise ValueError(f"image discriminator labels {labels!r}: expected after_first_conv or projection")
+    if age_head and labels != "projection":
+        raise ValueError("an age head needs label-free features: use projection labels")
+    face = keras.Input((image_size, image_size, 3), name="face")
+    age_group = keras.Input((GROUPS,), name="age_group")
+    gender = keras.Input((len(GENDERS),), name="gender")
+    label_vector = layers.Concatenate(name="labels")([age_group, *[gender] * (GROUPS // len(GENDERS))])
+    x = face
+    for index, count in enumerate(filters):
+        x = layers.Conv2D(count, kernel_size, strides=2, padding="same", name=f"conv_{index}")(x)
+        if index > 0:
+            x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
+        x = layers.ReLU()(x)
+        if index == 0 and labels == "after_first_conv":
+            side = x.shape[1]
+            tiled = layers.UpSampling2D(size=side, name="tiled_labels")(
+                layers.Reshape((1, 1, label_vector.shape[-1]))(label_vector)
+            )
+            x = layers.Concatenate(name="conv_0_with_labels")([x, tiled])
+    features = layers.LeakyReLU(0.2)(layers.Dense(DISCRIMINATOR_UNITS, name="features")(layers.Flatten()(x)))
+    logit = layers.Dense(1, name="real")(features)
+    outputs = {}
+    if labels == "projection":
+        embedding = layers.Dense(DISCRIMINATOR_UNITS, use_bias=False, name="label_embedding")(label_vector)
+        logit = layers.Add(name="logit")([logit, layers.Dot(axes=1, name="projection")([embedding, features])])
+    outputs["logit"] = logit
+    if age_head:
+        outputs["age_logits"] = layers.Dense(GROUPS, name="age_logits")(features)
+    return keras.Model({"face": face, "age_group": age_group, "gender": gender}, outputs, name="image_discriminator")
+
+
+def age_estimator(image_size: int, filters: list[int], convs_per_block: int, dropout: float) -> keras.Model:
+    """Face in [-1, 1] to probabilities of each year 0..OLDEST_AGE (redes.aging.estimator reads the age).
+
+    The layer `features` (global average of the last block) is the space in which the
+    evaluation's Fréchet distance compares real and generated faces.
+    """
+    face = keras.Input((image_size, image_size, 3), name="face")
+    x = layers.RandomFlip("horizontal", name="flip")(face)
+    x = layers.RandomTranslation(0.05, 0.05, fill_mode="nearest", name="shift")(x)
+    for block, count in enumerate(filters):
+        for conv in range(convs_per_block):
+            x = layers.Conv2D(count, 3, padding="same", use_bias=False, name=f"conv_{block}_{conv}")(x)
+            x = layers.BatchNormalization(name=f"batch_norm_{block}_{conv}")(x)
+            x = layers.ReLU()(x)
+        x = layers.MaxPooling2D(name=f"pool_{block}")(x)
+    features = layers.GlobalAveragePooling2D(name="features")(x)
+    x = layers.Dropout(dropout, name="dropout")(features)
+    probabilities = layers.Dense(OLDEST_AGE + 1, activation="softmax", name="age_probabilities")(x)
+    return keras.Model(face, probabilities, name="age_estimator")
