@@ -68,3 +68,14 @@ def test_fidelity_falls_with_noise() -> None:
     noisy = np.clip(faces + rng.normal(0, 20, faces.shape), 0, 255).astype(np.uint8)
     ssim, psnr = fidelity(faces, noisy)
     assert np.all(ssim < 0.99) and np.all((20 < psnr) & (psnr < 30))
+
+
+def test_a_group_without_real_faces_is_left_out_of_the_frechet_distance() -> None:
+    rng = np.random.default_rng(0)
+    estimated = np.tile(GROUP_MIDDLES, (30, 1))
+    features = rng.normal(size=(30, 10, 4))
+    own_groups = np.arange(30) % 9  # nobody of 71+ among the real faces
+    ones = np.ones(30)
+    scores = aging_scores(estimated, own_groups, ones, ones, features[:, 0], features)
+    assert scores["per_group"]["71+"]["frechet_estimator_features"] is None
+    assert np.isfinite(scores["frechet_estimator_features"])

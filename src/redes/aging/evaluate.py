@@ -80,13 +80,15 @@ def aging_scores(
     per_group = {}
     for group, name in enumerate(GROUP_NAMES[:groups]):
         group_exact, group_within = group_accuracy(np.full(count, group), estimated_ages[:, group])
+        real = real_features[own_groups == group]
         per_group[name] = {
             "group_accuracy": group_exact,
             "group_accuracy_within_one": group_within,
             "estimated_age_mean": float(estimated_ages[:, group].mean()),
-            "frechet_estimator_features": frechet_distance(
-                real_features[own_groups == group], rendered_features[:, group]
-            ),
+            # A group without two real faces to compare with has no covariance: not scored.
+            "frechet_estimator_features": frechet_distance(real, rendered_features[:, group])
+            if len(real) > 1
+            else None,
         }
     return {
         "group_accuracy": exact,
@@ -95,6 +97,14 @@ def aging_scores(
         "reconstruction_ssim": float(ssim.mean()),
         "reconstruction_psnr": float(psnr.mean()),
         # Real faces of a group against faces rendered at it, averaged over the groups.
-        "frechet_estimator_features": float(np.mean([g["frechet_estimator_features"] for g in per_group.values()])),
+        "frechet_estimator_features": float(
+            np.mean(
+                [
+                    g["frechet_estimator_features"]
+                    for g in per_group.values()
+                    if g["frechet_estimator_features"] is not None
+                ]
+            )
+        ),
         "per_group": per_group,
     }
