@@ -148,9 +148,10 @@ class Caae(keras.Model):
             training=training,
         )
 
-    def _judge(self, faces: Tensor, groups: Tensor, genders: Tensor) -> dict[str, Tensor]:
+    def _judge(self, faces: Tensor, groups: Tensor, signed_genders: Tensor) -> dict[str, Tensor]:
+        """The image discriminator on faces labelled with group indices and genders already in {-1, 1}."""
         return self.image_discriminator(
-            {"face": faces, "age_group": signed_labels(groups, GROUPS), "gender": genders}, training=True
+            {"face": faces, "age_group": signed_labels(groups, GROUPS), "gender": signed_genders}, training=True
         )
 
     @staticmethod

@@ -35,6 +35,12 @@ def expected_age(probabilities: np.ndarray) -> np.ndarray:
 
 
 @keras.saving.register_keras_serializable(package="redes")
+def age_mae(y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
+    """Mean absolute error in years of the expected age."""
+    return ops.abs(ops.sum(y_pred * YEARS, axis=1) - ops.cast(ops.reshape(y_true, (-1,)), "float32"))
+
+
+@keras.saving.register_keras_serializable(package="redes")
 class SoftAgeLoss(keras.losses.Loss):
     """Cross-entropy against a Gaussian over the years around each true age, plus |expected age - age| / scale."""
 
@@ -47,17 +53,10 @@ class SoftAgeLoss(keras.losses.Loss):
         target = ops.exp(-0.5 * ops.square((YEARS[np.newaxis, :] - ages) / self.sigma))
         target = target / ops.sum(target, axis=1, keepdims=True)
         cross_entropy = -ops.sum(target * ops.log(ops.clip(y_pred, 1e-7, 1.0)), axis=1)
-        error = ops.abs(ops.sum(y_pred * YEARS, axis=1) - ages[:, 0])
-        return cross_entropy + error / self.mae_scale
+        return cross_entropy + age_mae(y_true, y_pred) / self.mae_scale
 
     def get_config(self) -> dict:
         return {**super().get_config(), "sigma": self.sigma, "mae_scale": self.mae_scale}
-
-
-@keras.saving.register_keras_serializable(package="redes")
-def age_mae(y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
-    """Mean absolute error in years of the expected age."""
-    return ops.abs(ops.sum(y_pred * YEARS, axis=1) - ops.cast(ops.reshape(y_true, (-1,)), "float32"))
 
 
 def group_balanced_weights(ages: np.ndarray) -> dict[int, float]:

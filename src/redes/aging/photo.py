@@ -49,7 +49,7 @@ def utkface_box(pixels: np.ndarray, name: str = "the photo") -> tuple[int, int, 
     if not faces:
         raise RedesError(
             f"no face found in {name}: it needs one face seen from the front, at least {SMALLEST_FACE} pixels "
-            "wide (or pass an aligned crop with --aligned)"
+            "wide; a photo already cropped to the face needs no search: mark it as aligned"
         )
     if len(faces) > 1:
         raise RedesError(f"{len(faces)} faces found in {name}; crop it to the one face to age")

@@ -11,18 +11,17 @@ from __future__ import annotations
 import base64
 import io
 import threading
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import FastAPI, Form, HTTPException, UploadFile
 from PIL import Image
 
-from redes.aging.groups import GENDERS, GROUP_NAMES
+from redes.aging.groups import GROUP_NAMES
+from redes.aging.photo import crop_face
+from redes.aging.render import Ager, gender_index
 from redes.aircalc.photo import decode_photo
 from redes.errors import RedesError
-
-if TYPE_CHECKING:
-    from redes.aging.render import Ager
 
 
 def _png(face: np.ndarray) -> str:
@@ -41,8 +40,6 @@ def add_aging_routes(app: FastAPI, ager: Ager | None, prefix: str = "/api/age") 
         gender: Annotated[Literal["male", "female"], Form()],
         aligned: Annotated[bool, Form()] = False,
     ) -> dict[str, Any]:
-        from redes.aging.photo import crop_face
-
         if ager is None:
             raise HTTPException(status_code=503, detail="no trained face ager here: run `dvc repro aging_train`")
         with lock:
@@ -51,5 +48,5 @@ def add_aging_routes(app: FastAPI, ager: Ager | None, prefix: str = "/api/age") 
                 face = crop_face(pixels, ager.image_size, aligned=aligned, name=file.filename or "the photo")
             except RedesError as error:
                 raise HTTPException(status_code=400, detail=str(error)) from None
-            rendered = ager.render_every_group(face[np.newaxis], np.array([GENDERS.index(gender)]))[0]
+            rendered = ager.render_every_group(face[np.newaxis], np.array([gender_index(gender)]))[0]
         return {"groups": list(GROUP_NAMES), "face": _png(face), "ages": [_png(image) for image in rendered]}
