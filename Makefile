@@ -49,6 +49,7 @@ benchmark: setup
 	$(UV) run --no-sync python benchmarks/har.py
 	$(UV) run --no-sync python benchmarks/pinn.py
 	$(UV) run --no-sync python benchmarks/aircalc.py
+	$(UV) run --no-sync python benchmarks/aging.py
 
 mlflow-ui: setup
 	$(UV) run --no-sync mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts

@@ -27,10 +27,10 @@ from redes.aircalc.data import load_splits
 from redes.aircalc.evaluate import pools_of_test_split, score_expressions
 from redes.aircalc.expression import ExpressionError, parse_text
 from redes.aircalc.recognize import Recognizer
-from redes.config import load_params
 from redes.files import write_json
 from redes.paths import Workspace
 from redes.provenance import machine
+from redes.sections import load_all_params
 
 TESSERACT_CONFIG = "--psm 7 -c tessedit_char_whitelist=0123456789+-x*/:"
 
@@ -47,7 +47,7 @@ def tesseract_reads(image: np.ndarray) -> tuple[tuple[str, ...] | None, str]:
 
 def main() -> None:
     workspace = Workspace(Path.cwd())
-    params = load_params(workspace.params_file).aircalc
+    params = load_all_params(workspace.params_file).aircalc
     splits = load_splits(workspace.processed("aircalc") / "aircalc.npz")
     pools = pools_of_test_split(splits)
     recognizer = Recognizer.load(

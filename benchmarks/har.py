@@ -20,13 +20,13 @@ from pathlib import Path
 import keras
 from scoring import TestScorer, compare
 
-from redes.config import load_params
 from redes.files import read_json, write_json
 from redes.har.data import load_windows
 from redes.har.params import HAR_MODELS
 from redes.har.train import train_seed
 from redes.paths import Workspace
 from redes.provenance import machine
+from redes.sections import load_all_params
 from redes.seeding import seed_everything
 
 REFERENCE_EPOCHS = 30
@@ -55,7 +55,7 @@ def summarise(scorer: TestScorer, final_accuracy: float) -> dict:
 
 def main() -> None:
     workspace = Workspace(Path.cwd())
-    params = load_params(workspace.params_file)
+    params = load_all_params(workspace.params_file)
     windows = load_windows(workspace.processed("har") / "har.npz")
     metrics = read_json(workspace.metrics("har"))
     best = max(HAR_MODELS, key=lambda name: metrics[name]["test_accuracy_mean"])

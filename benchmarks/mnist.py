@@ -19,12 +19,12 @@ import keras
 import numpy as np
 from scoring import TestScorer, compare, first_reaching, ratio
 
-from redes.config import load_params
 from redes.files import write_json
 from redes.mnist.data import IMAGE_SHAPE, load_splits
 from redes.mnist.train import train
 from redes.paths import Workspace
 from redes.provenance import machine
+from redes.sections import load_all_params
 from redes.seeding import seed_everything
 
 THRESHOLD = 0.992
@@ -58,7 +58,7 @@ def summarise(scorer: TestScorer, final_accuracy: float) -> dict:
 
 def main() -> None:
     workspace = Workspace(Path.cwd())
-    params = load_params(workspace.params_file)
+    params = load_all_params(workspace.params_file)
     splits = load_splits(workspace.processed("mnist") / "mnist.npz")
     results = {}
 

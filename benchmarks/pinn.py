@@ -24,7 +24,6 @@ from pathlib import Path
 import pandas as pd
 from scoring import ratio
 
-from redes.config import load_params
 from redes.errors import RedesError
 from redes.files import read_json, write_json
 from redes.paths import Workspace
@@ -32,6 +31,7 @@ from redes.pinn.evaluate import time_to_error
 from redes.pinn.reference import load_solution, problem_from_params
 from redes.pinn.train import train_forward
 from redes.provenance import machine
+from redes.sections import load_all_params
 from redes.seeding import seed_everything
 
 TARGET_ERROR = 1e-3
@@ -76,7 +76,7 @@ def main(argv: list[str]) -> None:
     if unknown := sorted(set(names) - set(RECIPES)):
         raise RedesError(f"unknown recipe {', '.join(unknown)}; expected some of {', '.join(RECIPES)}")
     workspace = Workspace(Path.cwd())
-    params = load_params(workspace.params_file)
+    params = load_all_params(workspace.params_file)
     problem = problem_from_params(params.pinn.equation)
     reference = load_solution(workspace.processed("pinn") / "reference.npz")
     ours = params.pinn.forward

@@ -25,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from redes.config import load_params
 from redes.errors import RedesError
 from redes.files import write_json
 from redes.paths import Workspace
 from redes.pinn.reference import load_solution, problem_from_params, relative_l2
 from redes.pinn.sampling import forward_points
+from redes.sections import load_all_params
 from redes.seeding import seed_everything
 
 DEMO_LEARNING_RATE = 1e-3  # examples/pinn_forward/Burgers.py
@@ -65,7 +65,7 @@ def main(argv: list[str]) -> None:
     if os.environ.get("DDE_BACKEND") != "tensorflow":
         raise RedesError("run with DDE_BACKEND=tensorflow (benchmarks/pinn.py does)")
     workspace = Workspace(Path.cwd())
-    params = load_params(workspace.params_file)
+    params = load_all_params(workspace.params_file)
     seed_everything(params.base.seed, params.base.deterministic)
     try:
         import deepxde as dde

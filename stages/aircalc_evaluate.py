@@ -3,21 +3,22 @@
 import tempfile
 from pathlib import Path
 
+from redes.aircalc.params import AircalcParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage()
+    context = start_stage({"aircalc": AircalcParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.aircalc.airwriting import HandTracker
     from redes.aircalc.data import load_splits
     from redes.aircalc.evaluate import camera_check, pools_of_test_split, score_expressions, score_symbols
     from redes.aircalc.figures import write_figures
-    from redes.aircalc.photo import read_photo
     from redes.aircalc.recognize import Recognizer
     from redes.classifier_metrics import require_better_than_chance
     from redes.files import read_csv, read_json, write_json
+    from redes.photo import read_photo
 
     workspace, params = context.workspace, context.params.aircalc
     splits = load_splits(workspace.processed("aircalc") / "aircalc.npz")

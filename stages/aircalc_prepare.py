@@ -1,13 +1,14 @@
 """Stage `aircalc_prepare`: MNIST's digits and the two operator sets as 14-class splits, every image normalised."""
 
 from redes.aircalc.data import prepare, save_splits
+from redes.aircalc.params import AircalcParams
 from redes.files import write_json
 from redes.mnist.data import load_splits as load_mnist
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage(keras_backend=False)
+    context = start_stage({"aircalc": AircalcParams}, keras_backend=False)
     workspace, data = context.workspace, context.params.aircalc.data
     splits = prepare(
         load_mnist(workspace.processed("mnist") / "mnist.npz"),

@@ -7,11 +7,12 @@ same weights, and members already trained are not trained again.
 
 import shutil
 
+from redes.aircalc.params import AircalcParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage()
+    context = start_stage({"aircalc": AircalcParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.aircalc.data import load_splits

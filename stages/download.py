@@ -7,7 +7,7 @@ from redes.sources import dataset_sources
 
 def main(argv: list[str]) -> None:
     (dataset,) = argv
-    context = start_stage(keras_backend=False)
+    context = start_stage({}, keras_backend=False)
     sources = dataset_sources(dataset, context.data_catalog)
     for path in fetch_all(sources, context.workspace.raw(dataset), context.data_mirror):
         print(f"{path}: verified")

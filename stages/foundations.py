@@ -4,11 +4,12 @@ Writes the checks (metrics and a table), the figures, and one MLflow run; then f
 each check that missed its tolerance, so a wrong implementation cannot pass `dvc repro`.
 """
 
+from redes.foundations.params import FoundationsParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage()
+    context = start_stage({"foundations": FoundationsParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.files import write_csv, write_json

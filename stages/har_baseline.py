@@ -4,12 +4,13 @@ from redes import tracking
 from redes.files import write_json
 from redes.har.baseline import MODEL_FILE, build_baseline, save_baseline, window_statistics
 from redes.har.data import load_windows
+from redes.har.params import HarParams
 from redes.runtime import run_stage, start_stage
 from redes.sources import SOURCES
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage(keras_backend=False)
+    context = start_stage({"har": HarParams}, keras_backend=False)
     workspace, params = context.workspace, context.params
     baseline_params = params.har.baseline
     data_file = workspace.processed("har") / "har.npz"

@@ -4,11 +4,12 @@ Writes reports/metrics/har.json (mean ± std over seeds per model), the run ids,
 per-subject table and the figures, and adds each seed's test metrics to its MLflow run.
 """
 
+from redes.har.params import HarParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage()
+    context = start_stage({"har": HarParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.classifier_metrics import require_better_than_chance

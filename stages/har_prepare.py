@@ -2,12 +2,13 @@
 
 from redes.files import write_json
 from redes.har.data import prepare, save_windows
+from redes.har.params import HarParams
 from redes.runtime import run_stage, start_stage
 from redes.sources import SOURCES
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage(keras_backend=False)
+    context = start_stage({"har": HarParams}, keras_backend=False)
     workspace = context.workspace
     (source,) = SOURCES["hapt"]
     windows = prepare(workspace.raw("hapt") / source.filename, context.params.har.data)

@@ -4,12 +4,13 @@ A stage interrupted during a seed resumes that seed from its backup (and continu
 its MLflow run) when it runs again; seeds already finished are not trained again.
 """
 
+from redes.har.params import HarParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
     (model_name,) = argv
-    context = start_stage()
+    context = start_stage({"har": HarParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.har.data import load_windows

@@ -1,10 +1,11 @@
 """Stage `mnist_evaluate`: test metrics and figures of both models, added to their MLflow runs."""
 
+from redes.mnist.params import MnistParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage()
+    context = start_stage({"mnist": MnistParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.classifier_metrics import require_better_than_chance

@@ -2,11 +2,12 @@
 
 from redes.files import write_json
 from redes.mnist.data import prepare, save_splits
+from redes.mnist.params import MnistParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage(keras_backend=False)
+    context = start_stage({"mnist": MnistParams}, keras_backend=False)
     workspace, params = context.workspace, context.params
     splits = prepare(workspace.raw("mnist"), params.mnist.data.validation_size, params.base.seed)
     save_splits(splits, workspace.processed("mnist") / "mnist.npz")

@@ -7,12 +7,13 @@ never interrupted. The backup goes only once the model is logged and saved.
 
 import shutil
 
+from redes.mnist.params import MnistParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
     (model_name,) = argv
-    context = start_stage()
+    context = start_stage({"mnist": MnistParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.files import write_csv, write_json

@@ -5,11 +5,12 @@ Writes reports/metrics/pinn.json ({"forward": …, "inverse": {"clean": …, "no
 evaluation to each training's MLflow run.
 """
 
+from redes.pinn.params import PinnParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage()
+    context = start_stage({"pinn": PinnParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import figures, tracking
     from redes.files import read_json, write_json

@@ -5,12 +5,13 @@ source it is, and the maximum difference between Cole-Hopf and burgers_shock.mat
 """
 
 from redes.files import write_json
+from redes.pinn.params import PinnParams
 from redes.pinn.reference import load_published, problem_from_params, save_solution, scoring_reference
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage(keras_backend=False)
+    context = start_stage({"pinn": PinnParams}, keras_backend=False)
     workspace, params = context.workspace, context.params.pinn
     published = load_published(workspace.raw("pinn") / "burgers_shock.mat")
     solution, card = scoring_reference(problem_from_params(params.equation), published, params.reference)

@@ -7,12 +7,13 @@ the last backup in checkpoints/pinn when it runs again.
 
 import shutil
 
+from redes.pinn.params import PinnParams
 from redes.runtime import run_stage, start_stage
 
 
 def main(argv: list[str]) -> None:
     (case,) = argv
-    context = start_stage()
+    context = start_stage({"pinn": PinnParams})
     # Imported once start_stage has validated params: these load TensorFlow, seconds a bad key should not cost.
     from redes import tracking
     from redes.files import write_csv

@@ -2,10 +2,11 @@
 
 from redes.report import build
 from redes.runtime import run_stage, start_stage
+from redes.sections import SECTIONS
 
 
 def main(argv: list[str]) -> None:
-    context = start_stage(keras_backend=False)
+    context = start_stage(SECTIONS, keras_backend=False, whole=True)
     workspace = context.workspace
     report_html, summary_md = build(workspace, context.params)
     workspace.report_html.write_text(report_html)

@@ -7,15 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from redes.config import Params, validate_params
+from redes.config import Params
 from redes.mnist.data import MnistSplits, prepare
+from redes.sections import validate_all_params
 from tests.helpers import tiny_params_dict
 from tests.helpers.synthetic import write_mnist
 
 
 @pytest.fixture
 def tiny_params() -> Params:
-    return validate_params(tiny_params_dict())
+    return validate_all_params(tiny_params_dict())
 
 
 @pytest.fixture(scope="session")

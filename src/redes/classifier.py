@@ -1,6 +1,6 @@
 """The course's recipe for a Keras softmax classifier, on top of the shared resumable fit.
 
-MNIST and HAR (and every classifier to come) call `fit_classifier` with a model builder
+MNIST, HAR, AirCalc and face aging's age estimator call `fit_classifier` with a model builder
 and their `TrainingParams`: AdamW with an optional cosine decay, sparse categorical
 cross-entropy, optional balanced class weights, and early stopping on validation accuracy.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Literal
 
 import keras
 import numpy as np
@@ -45,27 +46,38 @@ def fit_classifier(
     distribution: str = "one_device",
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int = 2,
+    loss: keras.losses.Loss | None = None,
+    metrics: Sequence[Any] | None = None,
+    monitor: tuple[str, Literal["min", "max"]] = ("val_accuracy", "max"),
+    class_weights: Callable[[np.ndarray], dict[int, float]] = balanced_class_weights,
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Train a softmax classifier on integer labels; return it with its per-epoch history.
+
+    By default the loss is the cross-entropy, the metric the accuracy and early stopping watches
+    the validation accuracy; a classifier read another way (the age estimator reads an expected
+    age from its per-year softmax) passes its own `loss`, `metrics`, `monitor` and `class_weights`
+    (used when `params.balanced_class_weights`).
 
     `seed` draws each epoch's batch order. If `backup_dir` holds the backup of an interrupted
     run of the same configuration, training continues from it, to the same end; the caller
     deletes the folder once the model is saved. The history has one row per epoch (1-based `epoch`).
     """
     x_train, y_train = train
+    if metrics is None:
+        metrics = [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
     steps_per_epoch = math.ceil(len(x_train) / params.batch_size)
     with distribution_scope(distribution):
         model = build_model()
         model.compile(
             optimizer=make_optimizer(params, steps_per_epoch),
-            loss=keras.losses.SparseCategoricalCrossentropy(),
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            loss=loss or keras.losses.SparseCategoricalCrossentropy(),
+            metrics=list(metrics),
         )
     early_stopping = keras.callbacks.EarlyStopping(
-        # Accuracy, not loss: a softmax classifier's validation loss rises with
+        # By default accuracy, not loss: a softmax classifier's validation loss rises with
         # over-confidence long before its accuracy stops improving.
-        monitor="val_accuracy",
-        mode="max",
+        monitor=monitor[0],
+        mode=monitor[1],
         patience=params.early_stopping_patience,
         restore_best_weights=params.restore_best_weights,
     )
@@ -77,7 +89,7 @@ def fit_classifier(
         epochs=params.epochs,
         seed=seed,
         backup_dir=backup_dir,
-        class_weight=balanced_class_weights(y_train) if params.balanced_class_weights else None,
+        class_weight=class_weights(y_train) if params.balanced_class_weights else None,
         callbacks=[early_stopping, *callbacks],
         verbose=verbose,
         validation_data=validation,

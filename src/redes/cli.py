@@ -123,8 +123,8 @@ def add_aircalc_commands(projects: argparse._SubParsersAction) -> None:
 
 
 def aircalc_image(args: argparse.Namespace) -> int:
-    from redes.aircalc.photo import read_photo
     from redes.aircalc.recognize import Recognizer
+    from redes.photo import read_photo
 
     pixels = read_photo(args.photo)  # before the model: a mistyped name should not wait for TensorFlow
     return _report(Recognizer.load(args.model).read_image(pixels, ink=args.ink), args.json)
@@ -223,7 +223,7 @@ def age_photo(args: argparse.Namespace) -> int:
     from redes.aging.groups import GROUP_NAMES
     from redes.aging.photo import crop_face
     from redes.aging.render import Ager, gender_index, group_index
-    from redes.aircalc.photo import read_photo
+    from redes.photo import read_photo
 
     if args.scale < 1:
         raise RedesError(f"--scale {args.scale}: enlarge by 1 or more")

@@ -1,10 +1,12 @@
-"""The params loader: `params.yaml` is loaded and validated once, here, against the whole schema.
+"""The params loader: `params.yaml` is loaded and validated here, against the sections a reader names.
 
-The schema is `Params`: the `base` section and one section per project, each defined in
-`redes/<project>/params.py` from the building blocks of `redes.schema`. Every stage calls
-`load_params` before doing any work. A missing, unknown or ill-typed key stops it with a
-`ParamsError` naming the key and the expected type, so `dvc exp run -S mnist.cnn.epochs=five`
-fails in a second, not after a download.
+A stage validates `base` and its own project's section (defined in `redes/<project>/params.py`
+from the building blocks of `redes.schema`) before doing any work, and leaves the other
+projects' sections to their stages: a change to one project's schema is not a code change
+of every stage. `redes.sections` names every section, for the report and for checking the
+whole file. A missing, unknown or ill-typed key stops a stage with a `ParamsError` naming
+the key and the expected type, so `dvc exp run -S mnist.cnn.epochs=five` fails in a second,
+not after a download.
 """
 
 from __future__ import annotations
@@ -16,14 +18,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from redes.aircalc.params import AircalcParams
 from redes.errors import RedesError
-from redes.foundations.params import FoundationsParams
-from redes.har.params import HarParams
-from redes.mnist.params import MnistParams
-from redes.pinn.params import PinnParams
 from redes.schema import Section
 
 
@@ -36,14 +33,20 @@ class BaseParams(Section):
 
 
 class Params(Section):
-    """The whole of params.yaml: one section per project, plus `base`."""
+    """params.yaml as one reader sees it: `base`, plus the sections it names (see `params_schema`)."""
 
     base: BaseParams
-    foundations: FoundationsParams
-    mnist: MnistParams
-    har: HarParams
-    pinn: PinnParams
-    aircalc: AircalcParams
+
+
+class _SomeSections(Params):
+    # A stage reads its own sections; the others are their own stages' to check.
+    model_config = ConfigDict(extra="ignore")
+
+
+def params_schema(sections: Mapping[str, type[Section]], *, whole: bool = False) -> type[Params]:
+    """The schema of `base` plus `sections`; `whole` refuses any other top-level key (a misspelled section)."""
+    fields: dict[str, Any] = {name: (section, ...) for name, section in sections.items()}
+    return create_model("Params", __base__=Params if whole else _SomeSections, **fields)
 
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -67,28 +70,31 @@ class ParamsError(RedesError, ValueError):
     """params.yaml does not match the schema; the message names every bad key."""
 
 
-def load_params(path: Path) -> Params:
-    """Read and validate params.yaml; raise ParamsError naming each bad key."""
+def load_params(path: Path, sections: Mapping[str, type[Section]], *, whole: bool = False) -> Params:
+    """Read params.yaml and validate `base` and `sections`; raise ParamsError naming each bad key."""
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise ParamsError(f"{path}: file not found; run from the repository root") from None
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML: {error}") from None
-    return validate_params(raw, source=str(path))
+    return validate_params(raw, sections, whole=whole, source=str(path))
 
 
-def validate_params(raw: Any, source: str = "params") -> Params:
+def validate_params(
+    raw: Any, sections: Mapping[str, type[Section]], *, whole: bool = False, source: str = "params"
+) -> Params:
+    schema = params_schema(sections, whole=whole)
     try:
-        return Params.model_validate(raw)
+        return schema.model_validate(raw)
     except ValidationError as error:
-        problems = [_describe(e) for e in error.errors()]
+        problems = [_describe(e, schema) for e in error.errors()]
         raise ParamsError(f"{source}: {len(problems)} bad key(s):\n  " + "\n  ".join(problems)) from None
 
 
-def _describe(error: Any) -> str:
+def _describe(error: Any, schema: type[Params]) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "<top level>"
-    expected = _expected_type(error["loc"])
+    expected = _expected_type(error["loc"], schema)
     if error["type"] == "missing":
         return f"{key}: missing (expected {expected})"
     if error["type"] == "extra_forbidden":
@@ -99,9 +105,9 @@ def _describe(error: Any) -> str:
     return f"{key}: {error['msg']}; expected {expected}, got {error['input']!r}"
 
 
-def _expected_type(loc: tuple[Any, ...]) -> str:
+def _expected_type(loc: tuple[Any, ...], schema: type[Params]) -> str:
     """The annotation the schema gives a key, spelled for a person."""
-    annotation: Any = Params
+    annotation: Any = schema
     for part in loc:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = annotation.model_fields.get(str(part))

@@ -184,9 +184,10 @@ def _advice(source: Source, destination: Path, mirror: str | None, failures: lis
         folder, which = str(Path(mirror).resolve()), "the folder REDES_DATA_MIRROR names now"
     else:
         folder, which = "<folder>", "a folder of your choice, outside data/"
+    where = f"Where to get it: {source.where_to_get}.\n" if source.where_to_get else ""
     return (
         f"could not get {source.dataset}/{source.filename} "
-        f"({source.size} bytes, sha256 {source.sha256}).\nTried:\n{tried}\n"
+        f"({source.size} bytes, sha256 {source.sha256}).\nTried:\n{tried}\n{where}"
         f"Fix: put the published file at {folder}/{source.dataset}/{source.filename} ({folder}: {which}), "
         f"set REDES_DATA_MIRROR={folder} and run the stage again. Not into {destination.parent}: "
         "DVC deletes a stage's outputs before running it."

@@ -16,6 +16,7 @@ from pathlib import Path
 from redes.config import Params, load_params
 from redes.errors import RedesError
 from redes.paths import Workspace
+from redes.schema import Section
 from redes.seeding import seed_everything
 
 
@@ -31,14 +32,22 @@ class StageContext:
     data_catalog: Path | None  # REDES_DATA_CATALOG: hash overrides (see redes.sources)
 
 
-def start_stage(environ: Mapping[str, str] = os.environ, *, keras_backend: bool = True) -> StageContext:
-    """Load params (failing on a bad key before any work), then seed everything.
+def start_stage(
+    sections: Mapping[str, type[Section]],
+    environ: Mapping[str, str] = os.environ,
+    *,
+    keras_backend: bool = True,
+    whole: bool = False,
+) -> StageContext:
+    """Load `base` and the stage's own params `sections` (failing on a bad key before any work), then seed.
+
+    `whole` checks every section of params.yaml and refuses unknown ones (the report's stage, which shows them all).
 
     A stage whose library modules load TensorFlow imports them after this call, so a bad key
     fails in about a second rather than after TensorFlow's import (tests/core/test_config.py holds it).
     """
     workspace = Workspace(Path.cwd())
-    params = load_params(workspace.params_file)
+    params = load_params(workspace.params_file, sections, whole=whole)
     seed_everything(params.base.seed, params.base.deterministic, keras_backend=keras_backend)
     return StageContext(
         workspace=workspace,

@@ -28,6 +28,8 @@ class Source:
     # publisher's full archive): (member, sha256) pairs, relative to the folder holding the first
     # member wherever it sits in the zip. A download whose members all match is the same data.
     members: tuple[tuple[str, str], ...] = ()
+    # For a file no URL serves unattended: where a person gets it (said when every location fails).
+    where_to_get: str = ""
 
 
 def _manifest(name: str) -> tuple[tuple[str, str], ...]:
@@ -100,6 +102,21 @@ SOURCES: dict[str, tuple[Source, ...]] = {
                 "smartphone+based+recognition+of+human+activities+and+postural+transitions.zip",
             ),
             members=_manifest("hapt.sha256"),
+        ),
+    ),
+    # Face aging's faces (Zhang, Song, Qi, CVPR 2017): the authors share the archive through a
+    # file-sharing link only, so it comes from REDES_DATA_MIRROR, where a user who fetched it puts it.
+    "utkface": (
+        Source(
+            "utkface",
+            "UTKFace.tar.gz",
+            105711732,
+            "a176468a42d88b5ba4bb6fac5da263b82b144da128a684a603a72e4dad4d6159",
+            (),
+            where_to_get=(
+                "the UTKFace authors share it through a file-sharing link on https://susanqq.github.io/UTKFace/ "
+                '(the "Aligned&Cropped Faces" archive, UTKFace.tar.gz); download it there in a browser'
+            ),
         ),
     ),
     "mnist": (

@@ -155,7 +155,8 @@ class _EpochBackup(keras.callbacks.Callback):
 
     That is every variable of the model (weights, batch-norm statistics, and the random
     state of dropout and augmentation layers, which `model.save_weights` leaves out), the
-    optimizer's (moments, step count, hence the learning-rate schedule), the epochs done
+    optimizers' (moments, step counts, hence the learning-rate schedule; a GAN's model names
+    its players' optimizers in `optimized_variables()`), the epochs done
     and whether training stopped, the first loss (`_DivergenceGuard`'s reference), and
     each early stopping's memory (best score and its weights, patience used). One `.npz`,
     written under a temporary name and renamed: a kill leaves the previous backup whole.
@@ -206,8 +207,15 @@ class _EpochBackup(keras.callbacks.Callback):
             np.savez(file, metadata=np.array(json.dumps(metadata)), **arrays)
 
 
+def _optimizers(model: keras.Model) -> list[tuple[keras.optimizers.Optimizer, list[keras.Variable]]]:
+    """Each optimizer of `model` with the variables it updates: a GAN's one per player, else compile's one."""
+    if hasattr(model, "optimized_variables"):
+        return model.optimized_variables()
+    return [(model.optimizer, model.trainable_variables)]
+
+
 def _training_variables(model: keras.Model) -> list[keras.Variable]:
-    return [*model.variables, *model.optimizer.variables]
+    return [*model.variables, *(v for optimizer, _ in _optimizers(model) for v in optimizer.variables)]
 
 
 def _arrays(backup: Mapping[str, np.ndarray], prefix: str) -> list[np.ndarray]:
@@ -225,8 +233,9 @@ def _restore_backup(model: keras.Model, path: Path) -> _Backup | None:
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
         print(f"backup {path} is unreadable ({error}); training starts over")
         return None
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
+    for optimizer, variables in _optimizers(model):
+        if not optimizer.built:
+            optimizer.build(variables)
     variables, saved = _training_variables(model), _arrays(backup, "variable_")
     if [tuple(v.shape) for v in variables] != [a.shape for a in saved]:
         print(f"backup {path} does not fit this model (written by other code?); training starts over")

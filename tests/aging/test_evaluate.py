@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from redes.aging.evaluate import aging_scores, fidelity, frechet_distance, group_accuracy, spearman_per_face
+from redes.aging.estimator import age_estimator
+from redes.aging.evaluate import (
+    aging_scores,
+    estimator_scores,
+    fidelity,
+    frechet_distance,
+    group_accuracy,
+    require_a_learnt_estimator,
+    score_ager,
+    spearman_per_face,
+)
 from redes.aging.groups import GROUP_LOWEST_AGES, GROUP_NAMES
+from redes.aging.render import Ager
+from redes.errors import RedesError
+from tests.helpers.aging import SIZE, save_tiny_ager, tiny_faces
 
 GROUP_MIDDLES = np.array([3, 8, 13, 18, 25, 35, 45, 55, 65, 80], dtype=float)
 
@@ -79,3 +94,27 @@ def test_a_group_without_real_faces_is_left_out_of_the_frechet_distance() -> Non
     scores = aging_scores(estimated, own_groups, ones, ones, features[:, 0], features)
     assert scores["per_group"]["71+"]["frechet_estimator_features"] is None
     assert np.isfinite(scores["frechet_estimator_features"])
+
+
+def test_the_judge_is_scored_against_a_constant_guess_and_refused_when_no_better() -> None:
+    true_ages = np.array([3, 25, 27, 45, 80])
+    scores = estimator_scores(true_ages, true_ages + 2.0, train_ages=np.array([20, 30, 40]))
+    assert scores["test_mae"] == pytest.approx(2.0)
+    assert scores["constant_guess_mae"] == pytest.approx(np.abs(30 - true_ages).mean())
+    assert scores["per_group_mae"] == {"0-5": 2.0, "21-30": 2.0, "41-50": 2.0, "71+": 2.0}
+    require_a_learnt_estimator(scores, "judge.keras")
+    guessing = estimator_scores(true_ages, np.full(5, 30.0), train_ages=np.array([20, 30, 40]))
+    with pytest.raises(RedesError, match=r"judge\.keras: test MAE .* no better than always guessing"):
+        require_a_learnt_estimator(guessing, "judge.keras")
+
+
+def test_every_test_face_is_rendered_at_every_group_and_scored(tmp_path: Path) -> None:
+    ager = Ager.load(save_tiny_ager(tmp_path / "ager"))
+    estimator = age_estimator(SIZE, [4, 8], 1, 0.0)
+    faces, labels = tiny_faces(12)
+    ages = np.array(GROUP_LOWEST_AGES)[labels[:, 0]]
+    scores, rendered = score_ager(ager, estimator, faces, ages, labels[:, 1])
+    assert rendered.shape == (12, len(GROUP_NAMES), SIZE, SIZE, 3) and rendered.dtype == np.uint8
+    assert set(scores["per_group"]) == set(GROUP_NAMES)
+    assert 0.0 <= scores["group_accuracy"] <= scores["group_accuracy_within_one"] <= 1.0
+    assert -1.0 <= scores["spearman_mean"] <= 1.0 and np.isfinite(scores["reconstruction_psnr"])

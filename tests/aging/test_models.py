@@ -8,6 +8,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from redes.aging import models
@@ -19,8 +20,10 @@ from redes.aging.caae import (
     reconstruction_loss,
     total_variation_loss,
 )
+from redes.aging.data import to_uint8, to_unit_range
 from redes.aging.estimator import (
     SoftAgeLoss,
+    age_estimator,
     age_mae,
     estimate_ages,
     estimator_features,
@@ -35,6 +38,7 @@ from redes.aging.train import face_labels, train_caae
 from redes.errors import RedesError
 from redes.training import fit_resumable, load_model, save_model
 from tests.helpers.aging import PLAIN_WEIGHTS, SECTION, SIZE, tiny_caae, tiny_faces
+from tests.helpers.callbacks import EpochsSeen, Interrupt
 
 
 def test_the_reconstruction_loss_is_the_mean_absolute_difference() -> None:
@@ -69,7 +73,7 @@ def test_the_group_loss_is_the_cross_entropy_of_the_right_group() -> None:
 def test_signed_one_hot_follows_the_authors_convention() -> None:
     assert models.signed_one_hot(np.array([2]), 4).tolist() == [[-1.0, -1.0, 1.0, -1.0]]
     faces = np.array([[[[0, 128, 255]]]], dtype=np.uint8)
-    assert np.array_equal(models.to_uint8(models.to_unit_range(faces)), faces)
+    assert np.array_equal(to_uint8(to_unit_range(faces)), faces)
 
 
 def test_the_players_have_the_shapes_of_the_paper() -> None:
@@ -141,7 +145,7 @@ def test_an_age_classification_weight_needs_an_age_head() -> None:
 
 
 def test_the_estimator_gives_probabilities_of_each_year_and_its_features() -> None:
-    estimator = models.age_estimator(SIZE, [4, 8], convs_per_block=2, dropout=0.0)
+    estimator = age_estimator(SIZE, [4, 8], convs_per_block=2, dropout=0.0)
     faces = np.random.default_rng(0).uniform(-1, 1, (3, SIZE, SIZE, 3)).astype(np.float32)
     probabilities = keras.ops.convert_to_numpy(estimator(faces))
     assert probabilities.shape == (3, OLDEST_AGE + 1) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
@@ -167,7 +171,7 @@ def test_group_balanced_weights_weigh_every_group_alike() -> None:
 
 
 def test_a_trained_estimator_is_saved_and_read_back(tmp_path: Path) -> None:
-    faces = models.to_unit_range(tiny_faces(48)[0])
+    faces = to_unit_range(tiny_faces(48)[0])
     ages = np.random.default_rng(1).integers(1, 90, 48)
     params = AgeEstimatorParams(
         learning_rate=1e-3,
@@ -222,24 +226,58 @@ def test_group_and_gender_names_are_checked() -> None:
         Ager.load(Path("nowhere"))
 
 
-def test_the_caae_of_the_params_trains_and_scores_its_validation_faces(tmp_path: Path) -> None:
+def _tiny_caae_params(epochs: int) -> AgingParams:
     section = copy.deepcopy(SECTION)
     section["data"]["image_size"] = 16
     section["caae"].update(
         z_dim=8, kernel_size=3, encoder_filters=[4, 8], generator_filters=[8, 4], image_discriminator_filters=[4, 8],
         z_discriminator_units=[8], image_discriminator_labels="projection", random_targets=True, batch_size=16,
-        epochs=2,
+        epochs=epochs,
     )  # fmt: skip
     section["caae"]["losses"]["age_classification"] = 0.01
     section["estimator"]["filters"] = [4, 8]
-    params = AgingParams.model_validate(section)
+    return AgingParams.model_validate(section)
+
+
+def _tiny_training_data() -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], np.ndarray]:
     faces, labels = tiny_faces(40)
     ages, genders = np.array(GROUP_LOWEST_AGES)[labels[:, 0]], labels[:, 1]
+    return (faces, ages, genders), (faces[:8], ages[:8], genders[:8]), labels
+
+
+def test_the_caae_of_the_params_trains_and_scores_its_validation_faces(tmp_path: Path) -> None:
+    params = _tiny_caae_params(epochs=2)
+    train, validation, labels = _tiny_training_data()
     keras.utils.set_random_seed(0)
-    caae, history = train_caae(
-        params.caae, (faces, ages, genders), (faces[:8], ages[:8], genders[:8]), seed=0,
-        backup_dir=tmp_path / "backup", verbose=0,
-    )  # fmt: skip
+    caae, history = train_caae(params.caae, train, validation, seed=0, backup_dir=tmp_path / "backup", verbose=0)
     assert list(history["epoch"]) == [1, 2] and history["val_reconstruction"].gt(0).all()
     assert "age_logits" in caae.image_discriminator.output and caae.random_targets
-    assert np.array_equal(face_labels(ages, genders), labels)
+    assert np.array_equal(face_labels(*train[1:]), labels)
+
+
+def _state(caae: keras.Model) -> list[np.ndarray]:
+    """Every weight of the four players and every moment of their three optimizers."""
+    optimizer_variables = [v for optimizer, _ in caae.optimized_variables() for v in optimizer.variables]
+    return [np.asarray(v) for v in [*caae.variables, *optimizer_variables]]
+
+
+def test_a_killed_caae_training_resumes_to_the_uninterrupted_weights(tmp_path: Path) -> None:
+    """All four players, all three optimizers and the random targets' seed come back from the backup."""
+    params = _tiny_caae_params(epochs=3)
+    train, validation, _ = _tiny_training_data()
+    keras.utils.set_random_seed(0)
+    uninterrupted, history = train_caae(params.caae, train, validation, seed=0, backup_dir=tmp_path / "u", verbose=0)
+    keras.utils.set_random_seed(0)
+    with pytest.raises(KeyboardInterrupt):
+        train_caae(
+            params.caae, train, validation, seed=0, backup_dir=tmp_path / "k", callbacks=[Interrupt(1, 1)], verbose=0
+        )
+    seen = EpochsSeen()
+    keras.utils.set_random_seed(0)
+    resumed, resumed_history = train_caae(
+        params.caae, train, validation, seed=0, backup_dir=tmp_path / "k", callbacks=[seen], verbose=0
+    )
+    assert seen.epochs == [1, 2]  # the first epoch is not trained again
+    for a, b in zip(_state(uninterrupted), _state(resumed), strict=True):
+        np.testing.assert_array_equal(a, b)
+    pd.testing.assert_frame_equal(history.drop(columns="epoch_seconds"), resumed_history.drop(columns="epoch_seconds"))

@@ -12,13 +12,16 @@ import pytest
 import yaml
 from sklearn.datasets import load_breast_cancer
 
-from redes.config import ParamsError, flatten, load_params, validate_params
+from redes.config import ParamsError, flatten, validate_params
 from redes.foundations.params import BREAST_CANCER_FEATURES
+from redes.har.params import HarParams
+from redes.mnist.params import MnistParams
+from redes.sections import load_all_params, validate_all_params
 from tests.helpers import REPO_ROOT, tiny_params_dict
 
 
 def test_committed_params_are_valid() -> None:
-    params = load_params(REPO_ROOT / "params.yaml")
+    params = load_all_params(REPO_ROOT / "params.yaml")
     assert params.mnist.model("cnn").epochs > 0
 
 
@@ -26,14 +29,14 @@ def test_missing_key_is_named_with_its_type() -> None:
     raw = tiny_params_dict()
     del raw["mnist"]["cnn"]["epochs"]
     with pytest.raises(ParamsError, match=r"mnist\.cnn\.epochs: missing \(expected int"):
-        validate_params(raw)
+        validate_all_params(raw)
 
 
 def test_unknown_key_is_named() -> None:
     raw = tiny_params_dict()
     raw["mnist"]["mlp"]["epoch"] = 3
     with pytest.raises(ParamsError, match=r"mnist\.mlp\.epoch: unknown key"):
-        validate_params(raw)
+        validate_all_params(raw)
 
 
 @pytest.mark.parametrize(
@@ -60,7 +63,7 @@ def test_ill_typed_key_is_named(key: tuple[str, ...], value: object, expected: s
         section = section[part]
     section[key[-1]] = value
     with pytest.raises(ParamsError, match=expected):
-        validate_params(raw)
+        validate_all_params(raw)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +78,7 @@ def test_a_repeated_item_is_named(key: tuple[str, ...], value: object, expected:
     raw = tiny_params_dict()
     raw[key[0]][key[1]][key[2]] = value
     with pytest.raises(ParamsError, match=expected):
-        validate_params(raw)
+        validate_all_params(raw)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +102,7 @@ def test_a_non_finite_float_is_refused_by_name(tmp_path: Path, key: str, yaml_va
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(raw).replace("PLACEHOLDER", yaml_value))
     with pytest.raises(ParamsError, match=rf"{re.escape(key)}(\.\d+)?: .*finite number"):
-        load_params(path)
+        load_all_params(path)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +125,7 @@ def test_a_check_across_keys_names_only_its_keys(changes: dict, expected: list[s
         for section, values in sections.items():
             raw[project][section].update(values)
     with pytest.raises(ParamsError) as error:
-        validate_params(raw)
+        validate_all_params(raw)
     problems = str(error.value).splitlines()[1:]
     assert len(problems) == len(expected), str(error.value)
     for pattern in expected:
@@ -136,7 +139,7 @@ def test_every_problem_is_listed_at_once() -> None:
     raw["base"]["seed"] = -1
     raw["mnist"]["cnn"]["kernel_size"] = "3"
     with pytest.raises(ParamsError, match=r"2 bad key\(s\)(.|\n)*base\.seed(.|\n)*mnist\.cnn\.kernel_size"):
-        validate_params(raw)
+        validate_all_params(raw)
 
 
 def test_a_stage_stops_on_a_bad_key_before_any_work(tmp_path: Path) -> None:
@@ -144,14 +147,32 @@ def test_a_stage_stops_on_a_bad_key_before_any_work(tmp_path: Path) -> None:
     raw["mnist"]["data"]["validation_size"] = "many"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw))
     result = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "stages" / "download.py"), "mnist"],
+        [sys.executable, str(REPO_ROOT / "stages" / "mnist_prepare.py")],
         cwd=tmp_path,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 1
     assert "mnist.data.validation_size" in result.stderr and "Traceback" not in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]  # nothing downloaded, nothing created
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]  # nothing read, nothing created
+
+
+def test_a_stage_checks_its_own_section_and_leaves_the_others_to_their_stages() -> None:
+    """A project's schema is its own stages' concern: a bad har key does not stop an MNIST stage."""
+    raw = tiny_params_dict()
+    raw["har"]["conv_lstm"]["units"] = "many"
+    params = validate_params(raw, {"mnist": MnistParams})
+    assert params.mnist.cnn.epochs == raw["mnist"]["cnn"]["epochs"] and not hasattr(params, "har")
+    with pytest.raises(ParamsError, match=r"har\.conv_lstm\.units"):
+        validate_params(raw, {"har": HarParams})
+
+
+def test_the_whole_file_refuses_a_misspelled_section() -> None:
+    raw = tiny_params_dict()
+    raw["mnsit"] = raw.pop("mnist")
+    with pytest.raises(ParamsError, match=r"mnist: missing(.|\n)*mnsit: unknown key"):
+        validate_all_params(raw)
+    assert "mnsit" not in validate_params(raw, {}).model_dump()  # a stage of another project reads on
 
 
 def _stage_commands() -> dict[str, list[str]]:
@@ -225,11 +246,11 @@ def test_ill_posed_pinn_params_are_rejected_with_the_key(changes: dict, expected
 
     merge(raw["pinn"], changes)
     with pytest.raises(ParamsError, match=expected):
-        validate_params(raw)
+        validate_all_params(raw)
 
 
 def test_pinn_cases_read_their_sections() -> None:
-    pinn = load_params(REPO_ROOT / "params.yaml").pinn
+    pinn = load_all_params(REPO_ROOT / "params.yaml").pinn
     assert pinn.case("forward") is pinn.forward and pinn.case("inverse_noisy") is pinn.inverse
     assert (pinn.noise("inverse_clean"), pinn.noise("inverse_noisy")) == (0.0, 0.01)
     with pytest.raises(ValueError, match="unknown PINN case 'inverse'"):

@@ -158,6 +158,16 @@ def test_the_advice_followed_to_the_letter_gets_the_file(tmp_path: Path) -> None
     assert path.read_bytes() == PAYLOAD
 
 
+def test_utkface_without_a_mirror_says_where_to_get_the_archive_and_where_to_put_it(tmp_path: Path) -> None:
+    """No URL serves UTKFace unattended: the advice names the authors' page, then the mirror layout."""
+    (utkface,) = dataset_sources("utkface")
+    with pytest.raises(FetchError) as error:
+        _fetch(utkface, tmp_path / "raw", mirror=None)
+    advice = str(error.value)
+    assert "https://susanqq.github.io/UTKFace/" in advice and "UTKFace.tar.gz" in advice
+    assert "<folder>/utkface/UTKFace.tar.gz" in advice and "REDES_DATA_MIRROR=<folder>" in advice
+
+
 def test_mirror_base_url_is_laid_out_by_dataset(server: ThreadingHTTPServer, tmp_path: Path) -> None:
     base = _url(server, "").rsplit("/files/", 1)[0]
     assert _fetch(_source(), tmp_path, mirror=base + "/").read_bytes() == PAYLOAD

@@ -15,31 +15,7 @@ from redes.mnist.train import train
 from redes.paths import Workspace
 from redes.seeding import seed_everything
 from redes.training import TrainingDiverged
-
-
-class _Interrupt(keras.callbacks.Callback):
-    """Kills training mid-epoch, as a power cut would."""
-
-    def __init__(self, epoch: int, batch: int) -> None:
-        super().__init__()
-        self.at = (epoch, batch)
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if (self._epoch, batch) == self.at:
-            raise KeyboardInterrupt
-
-
-class _EpochsSeen(keras.callbacks.Callback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.epochs: list[int] = []
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.epochs.append(epoch)
+from tests.helpers.callbacks import EpochsSeen, Interrupt
 
 
 @pytest.mark.parametrize("model_name", ["mlp", "cnn"])
@@ -86,10 +62,10 @@ def test_interrupted_training_resumes_to_the_uninterrupted_result(
             synthetic_splits,
             seed=0,
             backup_dir=backup,
-            callbacks=[_Interrupt(epoch=2, batch=9)],
+            callbacks=[Interrupt(epoch=2, batch=9)],
             verbose=0,
         )
-    seen = _EpochsSeen()
+    seen = EpochsSeen()
     seed_everything(0, True)
     model, history = train("cnn", params, synthetic_splits, seed=0, backup_dir=backup, callbacks=[seen], verbose=0)
     assert seen.epochs == [2, 3]  # epochs 1 and 2 (0 and 1 to Keras) are not trained again
@@ -105,7 +81,7 @@ def test_a_finished_training_run_again_returns_its_model_without_training(
     finished = _weights_and_history(
         *train("mlp", params, synthetic_splits, seed=0, backup_dir=tmp_path / "b", verbose=0)
     )
-    seen = _EpochsSeen()
+    seen = EpochsSeen()
     seed_everything(0, True)
     again = train("mlp", params, synthetic_splits, seed=0, backup_dir=tmp_path / "b", callbacks=[seen], verbose=0)
     assert seen.epochs == []
@@ -117,7 +93,7 @@ def test_an_unreadable_backup_is_not_fatal(tiny_params: Params, synthetic_splits
     backup = tmp_path / "b"
     backup.mkdir()
     (backup / "backup.npz").write_bytes(b"PK\x03\x04" + b"\0" * 40)
-    seen = _EpochsSeen()
+    seen = EpochsSeen()
     seed_everything(0, True)
     _, history = train(
         "mlp", tiny_params.mnist.mlp, synthetic_splits, seed=0, backup_dir=backup, callbacks=[seen], verbose=0

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from redes.config import load_params
 from redes.foundations.activations import sigmoid
 from redes.foundations.gan import (
     GanResult,
@@ -21,6 +20,7 @@ from redes.foundations.gan import (
     train_gan,
 )
 from redes.foundations.params import GanParams
+from redes.sections import load_all_params
 from tests.helpers import REPO_ROOT
 
 # Three unequal components, so a mix-up of weights, means or stds shows in the moments.
@@ -213,7 +213,7 @@ def test_mixture_functions_reject_bad_mixtures() -> None:
 @pytest.mark.slow
 def test_default_training_passes_the_check() -> None:
     """The foundations stage's GAN at the params.yaml sizes learns both modes (about 20 s)."""
-    params = load_params(REPO_ROOT / "params.yaml")
+    params = load_all_params(REPO_ROOT / "params.yaml")
     gan = params.foundations.gan
     check = gan_check(train_gan(gan, params.base.seed), gan.max_wasserstein_ratio)
     assert check.passed, f"W1 ratio {check.max_rel_error:.3f} > {check.tolerance}"

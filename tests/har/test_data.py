@@ -8,17 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from redes.config import load_params
 from redes.errors import RedesError
 from redes.har.data import CHANNELS, SPLITS, load_windows, prepare, save_windows
 from redes.har.params import HarData
+from redes.sections import load_all_params
 from tests.helpers import REPO_ROOT
 from tests.helpers.synthetic import HAPT_SAMPLES, HAPT_SUBJECTS, write_hapt_zip
 
 
 @pytest.fixture(scope="module")
 def params() -> HarData:
-    return load_params(REPO_ROOT / "params.yaml").har.data
+    return load_all_params(REPO_ROOT / "params.yaml").har.data
 
 
 @pytest.fixture(scope="module")

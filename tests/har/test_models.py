@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from redes.classifier import balanced_class_weights
-from redes.config import ParamsError, validate_params
+from redes.config import ParamsError
 from redes.har.data import CHANNELS
 from redes.har.models import RandomGain, SignedLogCompression, build_model
 from redes.har.params import HAR_MODELS
+from redes.sections import validate_all_params
 from tests.helpers import REPO_ROOT
 
 WINDOW, CLASSES = 128, 6
@@ -39,7 +40,7 @@ def _params(raw: dict, **changes: object) -> dict:
 
 @pytest.mark.parametrize("name", HAR_MODELS)
 def test_each_model_has_the_cell_it_is_named_after(raw_params: dict, name: str) -> None:
-    params = validate_params(raw_params).har.model(name)
+    params = validate_all_params(raw_params).har.model(name)
     model = build_model(name, params, WINDOW, CHANNELS, CLASSES, seed=0)
     cell = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU", "conv_lstm": "LSTM"}[name]
     recurrent = [layer for layer in model.layers if type(layer).__name__ == cell]
@@ -57,7 +58,7 @@ def test_each_model_has_the_cell_it_is_named_after(raw_params: dict, name: str) 
 
 def test_frames_keep_the_samples_in_time_order(raw_params: dict) -> None:
     """Reshaping into frames of k samples: step t holds samples kt..kt+k-1, all channels of each."""
-    params = validate_params(raw_params).har.lstm
+    params = validate_all_params(raw_params).har.lstm
     model = build_model("lstm", params, WINDOW, CHANNELS, CLASSES, seed=0)
     frames = keras.Model(model.input, model.get_layer("frames").output)
     window = np.arange(WINDOW * len(CHANNELS), dtype=np.float32).reshape(1, WINDOW, len(CHANNELS))
@@ -71,7 +72,7 @@ def test_frames_keep_the_samples_in_time_order(raw_params: dict) -> None:
 
 def test_bidirectional_doubles_the_features(raw_params: dict) -> None:
     raw = _params(raw_params, har__gru__bidirectional=True)
-    params = validate_params(raw).har.gru
+    params = validate_all_params(raw).har.gru
     model = build_model("gru", params, WINDOW, CHANNELS, CLASSES, seed=0)
     assert model.get_layer("softmax").input.shape[-1] == 2 * params.units[-1]
 
@@ -96,7 +97,7 @@ def test_compression_is_linear_near_zero_and_logarithmic_far_out() -> None:
 
 
 def test_only_the_body_channels_are_compressed(raw_params: dict) -> None:
-    model = build_model("gru", validate_params(raw_params).har.gru, WINDOW, CHANNELS, CLASSES, seed=0)
+    model = build_model("gru", validate_all_params(raw_params).har.gru, WINDOW, CHANNELS, CLASSES, seed=0)
     assert [CHANNELS[i] for i in model.get_layer("body_compression").channels] == [
         f"{signal}_{axis}" for signal in ("body_acc", "body_gyro") for axis in "xyz"
     ]
@@ -104,7 +105,7 @@ def test_only_the_body_channels_are_compressed(raw_params: dict) -> None:
 
 def test_a_model_with_augmentation_saves_and_loads(raw_params: dict, tmp_path: Path) -> None:
     raw = _params(raw_params, har__lstm__augmentation={"gain": 0.1, "noise": 0.05})
-    model = build_model("lstm", validate_params(raw).har.lstm, WINDOW, CHANNELS, CLASSES, seed=0)
+    model = build_model("lstm", validate_all_params(raw).har.lstm, WINDOW, CHANNELS, CLASSES, seed=0)
     model.save(tmp_path / "model.keras")
     loaded = keras.saving.load_model(tmp_path / "model.keras")
     x = np.random.default_rng(1).normal(size=(3, WINDOW, len(CHANNELS))).astype(np.float32)
@@ -124,7 +125,7 @@ def test_a_model_with_augmentation_saves_and_loads(raw_params: dict, tmp_path: P
 )
 def test_bad_model_params_are_named(raw_params: dict, changes: dict, message: str) -> None:
     with pytest.raises(ParamsError, match=message.replace(".", r"\.").replace("(", r"\(")):
-        validate_params(_params(raw_params, **changes))
+        validate_all_params(_params(raw_params, **changes))
 
 
 def test_balanced_class_weights_make_every_class_weigh_the_same() -> None:
@@ -138,7 +139,7 @@ def test_balanced_class_weights_make_every_class_weigh_the_same() -> None:
 
 def test_each_net_is_its_own_keys_over_the_shared_defaults(raw_params: dict) -> None:
     changed = _params(raw_params, har__model_defaults__epochs=7, har__gru__augmentation={"gain": 0.1})
-    params = validate_params(changed).har
+    params = validate_all_params(changed).har
     assert {params.model(name).epochs for name in HAR_MODELS} == {7}
     assert params.gru.augmentation.gain == 0.1  # one key of a nested section; noise stays the default's
     assert params.gru.augmentation.noise == raw_params["har"]["model_defaults"]["augmentation"]["noise"]
@@ -157,11 +158,11 @@ def test_an_unknown_key_of_a_net_or_the_defaults_is_named(
     raw_params: dict, section: str, key: str, expected: str
 ) -> None:
     with pytest.raises(ParamsError, match=expected):
-        validate_params(_params(raw_params, **{f"har__{section}__{key}": [8]}))
+        validate_all_params(_params(raw_params, **{f"har__{section}__{key}": [8]}))
 
 
 def test_a_key_missing_from_the_defaults_is_named(raw_params: dict) -> None:
     changed = copy.deepcopy(raw_params)
     del changed["har"]["model_defaults"]["dropout"]
     with pytest.raises(ParamsError, match=r"har\.model_defaults\.dropout: missing"):
-        validate_params(changed)
+        validate_all_params(changed)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from redes.config import load_params
 from redes.fetch import fetch, sha256_of
 from redes.har.data import prepare
 from redes.har.raw import (
@@ -20,6 +19,7 @@ from redes.har.raw import (
     read_segments,
     recording_members,
 )
+from redes.sections import load_all_params
 from redes.sources import dataset_sources
 from tests.helpers import REPO_ROOT
 from tests.helpers.synthetic import write_hapt_zip
@@ -126,7 +126,7 @@ def test_a_tampered_release_that_passes_the_download_is_refused_by_the_reader(tm
     path = fetch(source, tmp_path / "raw", str(tmp_path / "mirror"), show_progress=False)
     assert sha256_of(path) != source.sha256  # not the published file, accepted for its members
     with pytest.raises(RawDataError, match=r"HAPT Data Set/RawData/zz/acc_exp01_user07\.txt .* does not list"):
-        prepare(path, load_params(REPO_ROOT / "params.yaml").har.data)
+        prepare(path, load_all_params(REPO_ROOT / "params.yaml").har.data)
 
 
 @pytest.mark.skipif(not MIRROR, reason="REDES_DATA_MIRROR is not set: no published HAPT zip to read")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.aging import tiny_params as aging
 from tests.aircalc import tiny_params as aircalc
 from tests.foundations import tiny_params as foundations
 from tests.har import tiny_params as har
@@ -22,6 +23,7 @@ _SHRINK = {
     "har": har.shrink,
     "pinn": pinn.shrink,
     "aircalc": aircalc.shrink,
+    "aging": aging.shrink,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import tarfile
@@ -15,6 +16,7 @@ from redes.aging import models
 from redes.aging.caae import Caae, LossWeights
 from redes.aging.data import parse_face_name
 from redes.aging.groups import age_group
+from redes.aging.params import PAPER_CAAE
 from redes.aging.render import Ager
 from tests.helpers.synthetic import synthetic_face
 
@@ -98,26 +100,5 @@ SECTION = {
         "restore_best_weights": True,
         "balanced_class_weights": False,
     },
-    "caae": {
-        "z_dim": 50,
-        "kernel_size": 5,
-        "encoder_filters": [64, 128, 256, 512],
-        "generator_filters": [512, 256, 128, 64],
-        "image_discriminator_filters": [16, 32, 64, 128],
-        "image_discriminator_labels": "after_first_conv",
-        "z_discriminator_units": [64, 32, 16],
-        "tile_labels": True,
-        "random_targets": False,
-        "losses": {
-            "reconstruction": 1.0,
-            "total_variation": 0.0,
-            "image_adversarial": 0.0001,
-            "z_adversarial": 0.0,
-            "age_classification": 0.0,
-        },
-        "learning_rate": 0.0002,
-        "beta_1": 0.5,
-        "batch_size": 100,
-        "epochs": 50,
-    },
+    "caae": copy.deepcopy(PAPER_CAAE),
 }

@@ -44,10 +44,10 @@ def _arrays(pools: Mapping[str, list[np.ndarray]]) -> tuple[np.ndarray, np.ndarr
 
 @pytest.fixture(scope="session")
 def recognizer(tmp_path_factory: pytest.TempPathFactory) -> Recognizer:
-    from redes.config import validate_params
+    from redes.sections import validate_all_params
     from tests.helpers import tiny_params_dict
 
-    cnn = validate_params(tiny_params_dict()).mnist.cnn.model_copy(update={"epochs": 6})
+    cnn = validate_all_params(tiny_params_dict()).mnist.cnn.model_copy(update={"epochs": 6})
     seed_everything(0, True)
     model, _ = fit_classifier(
         lambda: build_recognizer(cnn),

@@ -73,6 +73,8 @@ def write_mirror(mirror: Path, real_mirror: Path | None = None) -> Path:
         write_mdas_zip(mirror / "math_symbols" / "mdas_symbols_v1.zip"),
     )
     catalog["aircalc"] = {path.name: {"sha256": sha256_of(path), "size": path.stat().st_size} for path in operators}
+    faces = write_utkface_tar(mirror / "utkface" / "UTKFace.tar.gz")
+    catalog["utkface"] = {faces.name: {"sha256": sha256_of(faces), "size": faces.stat().st_size}}
     for name in HAND_FILES:
         if real_mirror is not None and (real_mirror / "mediapipe" / name).is_file():
             (mirror / "mediapipe").mkdir(exist_ok=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from redes.config import validate_params
 from redes.mnist.data import MnistSplits, prepare
 from redes.mnist.train import train
+from redes.sections import validate_all_params
 from redes.seeding import seed_everything
 from tests.helpers import REPO_ROOT
 
@@ -33,7 +33,7 @@ def real_short_splits(mirror: Path) -> MnistSplits:
 def main(out: Path, mirror: Path) -> None:
     params = yaml.safe_load((REPO_ROOT / "params.yaml").read_text())
     params["mnist"]["cnn"].update(filters=[8, 16], dense_units=32, epochs=6, early_stopping_patience=2)
-    cnn = validate_params(params).mnist.cnn
+    cnn = validate_all_params(params).mnist.cnn
     assert cnn.augmentation.rotation and cnn.batch_norm and cnn.dropout, "the recipe under test must be random"
     seed_everything(0, deterministic=True)
     model, history = train("cnn", cnn, real_short_splits(mirror), seed=0, backup_dir=out / "backup", verbose=0)

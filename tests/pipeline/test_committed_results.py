@@ -43,6 +43,8 @@ def _readme_block(marker: str) -> re.Match:
         "reports/runs/aircalc.json",
         "reports/metrics/har.json",
         "reports/runs/har.json",
+        "reports/metrics/aging.json",
+        "reports/runs/aging.json",
         "reports/metrics/pinn.json",
         "reports/runs/pinn.json",
         "reports/summary.md",
@@ -103,6 +105,19 @@ def test_readme_quotes_the_har_results() -> None:
         entry = metrics[model]
         assert f"{entry['test_accuracy_mean']:.2%} ± {entry['test_accuracy_std']:.2%}" in row, model
         assert f"{entry['macro_f1_mean']:.4f}" in row, model
+
+
+def test_readme_quotes_the_aging_results() -> None:
+    metrics = json.loads((REPO_ROOT / "reports/metrics/aging.json").read_text())
+    text = _readme_block("aging").group(1)
+    judge, aging = metrics["estimator"], metrics["aging"]
+    assert f"| age estimator: MAE on real test faces | {judge['test_mae']:.2f} years |" in text
+    assert f"| aged test faces read in the target age group | {aging['group_accuracy']:.2%} |" in text
+    assert f"| aged test faces within one group of the target | {aging['group_accuracy_within_one']:.2%} |" in text
+    assert f"| age order: Spearman's ρ per face, mean | {aging['spearman_mean']:.3f} |" in text
+    assert f"| reconstruction at the face's own group: SSIM | {aging['reconstruction_ssim']:.3f} |" in text
+    assert f"| reconstruction: PSNR | {aging['reconstruction_psnr']:.2f} dB |" in text
+    assert f"| {aging['frechet_estimator_features']:.3g} |" in text
 
 
 def test_readme_quotes_the_pinn_results() -> None:

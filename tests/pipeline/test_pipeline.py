@@ -26,6 +26,7 @@ from mlflow.tracking import MlflowClient
 # Imported to register the custom layers of the HAR nets and of the AirCalc members, to load them.
 import redes.har.models
 import redes.mnist.models  # noqa: F401
+from redes.aging.groups import GROUP_NAMES
 from tests.helpers import tiny_params_dict
 from tests.helpers.synthetic import HAND_FILES, write_mirror
 from tests.helpers.workspace import commit_all, copy_repository, pipeline_environment, run_command
@@ -64,6 +65,7 @@ pytestmark = pytest.mark.skipif(
     reason="the whole DAG includes AirCalc's camera check, which needs MediaPipe's real hand model and photo: "
     "set REDES_DATA_MIRROR to a mirror with mediapipe/" + " and ".join(HAND_FILES),
 )
+AGING_FIGURES = ("aging_grid.png", "losses.png", "per_group.png", "estimator_errors.png")
 AIRCALC_FIGURES = ("symbols_confusion.png", "training_curves.png", "expression_read.png", "expression_failures.png")
 
 
@@ -146,6 +148,41 @@ def test_aircalc_is_scored_on_symbols_expressions_and_the_camera(repo: Path) -> 
     assert {f"seed_{seed}_val_accuracy" for seed in seeds} <= set(run.data.metrics)
 
 
+def test_utkface_is_split_by_age_group_with_its_data_card(repo: Path) -> None:
+    card = json.loads((repo / "data/processed/aging/card.json").read_text())
+    assert sum(card["sizes"].values()) == 65  # 6 faces of each group and the 5 published irregular names
+    assert len(card["irregular_names_read"]) == 5 and card["names_skipped"] == []
+    for split, groups in card["faces_per_group_and_gender"].items():
+        assert sum(sum(genders.values()) for genders in groups.values()) == card["sizes"][split]
+    with np.load(repo / "data/processed/aging/faces.npz") as faces:
+        assert faces["x_train"].shape[1:] == (16, 16, 3) and faces["x_train"].dtype == np.uint8
+
+
+def test_faces_are_aged_by_the_caae_and_judged_by_the_estimator(repo: Path) -> None:
+    metrics = json.loads((repo / "reports/metrics/aging.json").read_text())
+    assert metrics["estimator"]["test_mae"] < metrics["estimator"]["constant_guess_mae"]
+    aging = metrics["aging"]
+    headline = ("group_accuracy", "group_accuracy_within_one", "spearman_mean", "reconstruction_ssim")
+    assert all(-1.0 <= aging[key] <= 1.0 for key in headline)
+    assert aging["reconstruction_psnr"] > 0 and aging["frechet_estimator_features"] >= 0
+    assert set(aging["per_group"]) == set(GROUP_NAMES)
+    for name in AGING_FIGURES:
+        assert (repo / "reports/figures/aging" / name).read_bytes()[:4] == b"\x89PNG"
+    ager = repo / "models/aging/caae"
+    assert {path.name for path in ager.glob("*.keras")} == {"encoder.keras", "generator.keras"}
+    run_ids = json.loads((repo / "reports/runs/aging.json").read_text())
+    runs = {run.info.run_name: run for run in _runs(repo, "aging")}
+    assert {name: run.info.run_id for name, run in runs.items()} == run_ids
+    assert runs["estimator"].data.tags["dvc.stage"] == "aging_estimator"
+    assert runs["caae"].data.tags["dvc.stage"] == "aging_train"
+    assert runs["caae"].data.metrics["test.reconstruction_ssim"] == pytest.approx(aging["reconstruction_ssim"])
+    assert runs["caae"].data.params["optimizer_name"] == "adam"
+    for name, column in (("estimator", "val_age_mae"), ("caae", "val_reconstruction")):
+        history = pd.read_csv(repo / f"reports/plots/aging/{name}_history.csv")
+        epochs = _client(repo).get_metric_history(run_ids[name], column)
+        assert len(epochs) == len(history) and history[column].gt(0).all()
+
+
 def test_har_windows_are_cut_from_the_raw_zip(repo: Path) -> None:
     assert (repo / "data/raw/hapt/HAPT_Data_Set_RawData.zip").stat().st_size > 0
     card = json.loads((repo / "data/processed/har/card.json").read_text())
@@ -185,6 +222,8 @@ def test_every_training_curve_is_a_dvc_plot(repo: Path, environment: dict[str, s
     expected |= {f"reports/plots/pinn/{case}.csv" for case in PINN_CASES}
     members = tiny_params_dict()["aircalc"]["recognizer"]["members"]
     expected |= {f"reports/plots/aircalc/recognizer/seed_{seeds[0] + offset}.csv" for offset in range(members)}
+    expected |= {"reports/plots/aging/estimator_history.csv", "reports/plots/aging/caae_history.csv"}
+    expected |= {"aging_caae_losses"}
     expected |= {"mnist_accuracy", "mnist_loss", "pinn_forward_loss_terms", "pinn_inverse_loss_terms"}
     assert expected <= set(shown["data"])
 
@@ -254,7 +293,8 @@ def test_each_har_model_and_seed_is_an_mlflow_run(repo: Path) -> None:
 
 def test_report_is_self_contained(repo: Path) -> None:
     html = (repo / "reports/report.html").read_text()
-    figures = 6 + len(FOUNDATIONS_FIGURES) + len(AIRCALC_FIGURES) + len(HAR_FIGURES) + len(PINN_FIGURES)
+    figures = 6 + len(FOUNDATIONS_FIGURES) + len(AIRCALC_FIGURES) + len(HAR_FIGURES) + len(AGING_FIGURES)
+    figures += len(PINN_FIGURES)
     assert html.count('src="data:image/png;base64,') == figures
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from a network
     summary = (repo / "reports/summary.md").read_text()
@@ -274,6 +314,9 @@ def test_report_is_self_contained(repo: Path) -> None:
     assert "published solution `burgers_shock.mat`" in summary
     assert json.loads((repo / "reports/runs/aircalc.json").read_text())["recognizer"] in summary
     assert "9f986a7b99316d263d9b933f390dcc3652e295ffcf37968017e0393eac93f920" in summary  # BHMSDS as mirrored
+    aging_run_ids = json.loads((repo / "reports/runs/aging.json").read_text())
+    assert all(run_id in summary for run_id in aging_run_ids.values())
+    assert "`24_0_1_20170116220224657 .jpg.chip.jpg`" in summary  # the data card names the irregular names read
 
 
 def test_every_model_is_an_mlflow_run_with_its_provenance(repo: Path, environment: dict[str, str]) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from redes.config import load_params
 from redes.fetch import fetch_all
 from redes.har.data import prepare as prepare_har
 from redes.mnist.data import prepare
 from redes.pinn.reference import load_published, problem_from_params, scoring_reference
+from redes.sections import load_all_params
 from redes.sources import dataset_sources
 from tests.helpers import REPO_ROOT
 
@@ -37,7 +37,7 @@ def test_mnist_files_verify_and_parse(tmp_path: Path) -> None:
 
 def test_hapt_verifies_and_yields_the_uci_har_windows(tmp_path: Path) -> None:
     (path,) = fetch_all(dataset_sources("hapt"), tmp_path / "hapt", MIRROR)
-    windows = prepare_har(path, load_params(REPO_ROOT / "params.yaml").har.data)
+    windows = prepare_har(path, load_all_params(REPO_ROOT / "params.yaml").har.data)
     card = windows.card()
     # UCI HAR cut 10,299 windows (7,352 train, 2,947 test) from the same recordings.
     assert sum(card[split]["windows"] for split in card) == 10_411
@@ -57,7 +57,7 @@ def test_burgers_reference_verifies_and_cole_hopf_reproduces_it(tmp_path: Path) 
     (path,) = fetch_all(dataset_sources("pinn"), tmp_path / "pinn", MIRROR)
     published = load_published(path)
     assert published.u.shape == (256, 100)
-    params = load_params(REPO_ROOT / "params.yaml").pinn
+    params = load_all_params(REPO_ROOT / "params.yaml").pinn
     solution, card = scoring_reference(problem_from_params(params.equation), published, params.reference)
     # Two independent computations of the same exact solution: agreement to ~1e-10 (the shock is steep).
     assert card["cole_hopf_max_abs_diff"] < 1e-9

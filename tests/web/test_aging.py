@@ -89,7 +89,9 @@ def test_the_page_shows_an_uploaded_face_at_every_age(browser, server: Server, t
     from selenium.webdriver.support.ui import WebDriverWait
 
     png = _face_png(tmp_path / "face.png")
-    browser.get(f"{server.url}/age")
+    browser.get(server.url)  # AirCalc's page leads to face aging's
+    browser.find_element("link text", "Face aging, the course's other project to try, is here.").click()
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda driver: driver.current_url == f"{server.url}/age")
     browser.find_element("id", "photo").send_keys(str(png))
     browser.find_element("id", "aligned").click()
     browser.find_element("id", "render").click()

@@ -73,7 +73,7 @@ class LossWeights:
 
 
 def faces_in_unit_range(faces: Tensor) -> Tensor:
-    """uint8 faces as float32 in [-1, 1] (redes.aging.models.to_unit_range, in the graph)."""
+    """uint8 faces as float32 in [-1, 1] (redes.aging.data.to_unit_range, in the graph)."""
     return ops.cast(faces, "float32") / 127.5 - 1.0
 
 
@@ -123,18 +123,24 @@ class Caae(keras.Model):
         return list(self.trackers.values())
 
     def compile(self, learning_rate: float, beta_1: float) -> None:
-        super().compile()
-
         def adam() -> keras.optimizers.Optimizer:
             return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1)
+
+        # Each player steps its own optimizer below; `model.optimizer`, never stepped, carries the same
+        # settings for what reads it (MLflow's callback logs it as the run's optimizer), not Keras' RMSprop.
+        super().compile(optimizer=adam())
 
         self.autoencoder_optimizer = adam()
         self.z_discriminator_optimizer = adam()
         self.image_discriminator_optimizer = adam()
 
-    @property
-    def optimizers(self) -> list[keras.optimizers.Optimizer]:
-        return [self.autoencoder_optimizer, self.z_discriminator_optimizer, self.image_discriminator_optimizer]
+    def optimized_variables(self) -> list[tuple[keras.optimizers.Optimizer, list[keras.Variable]]]:
+        """Each player's optimizer with the variables it updates: what `redes.training` backs up and restores."""
+        return [
+            (self.autoencoder_optimizer, [*self.encoder.trainable_variables, *self.generator.trainable_variables]),
+            (self.z_discriminator_optimizer, self.z_discriminator.trainable_variables),
+            (self.image_discriminator_optimizer, self.image_discriminator.trainable_variables),
+        ]
 
     def call(self, faces: Tensor, labels: Tensor, training: bool = False) -> Tensor:
         """uint8 faces rendered at the age groups and genders of labels (N, 2), in [-1, 1]."""

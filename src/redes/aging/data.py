@@ -192,3 +192,13 @@ def save_splits(splits: FaceSplits, path: Path) -> Path:
 
 def load_splits(path: Path) -> FaceSplits:
     return load_arrays(FaceSplits, path, advice="run `dvc repro aging_prepare`")
+
+
+def to_unit_range(faces: np.ndarray) -> np.ndarray:
+    """uint8 faces as float32 in [-1, 1], what every network here takes."""
+    return faces.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+
+
+def to_uint8(faces: np.ndarray) -> np.ndarray:
+    """Faces in [-1, 1] back to uint8."""
+    return np.clip(np.rint((np.asarray(faces) + 1.0) * 127.5), 0, 255).astype(np.uint8)

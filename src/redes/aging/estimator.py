@@ -10,7 +10,6 @@ more faces of 21-30 than of 11-15), so the judge is not biased towards the crowd
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,13 +17,11 @@ import keras
 import numpy as np
 import pandas as pd
 import tensorflow as tf
-from keras import ops
+from keras import layers, ops
 
 from redes.aging.groups import OLDEST_AGE, age_group
-from redes.aging.models import age_estimator
 from redes.aging.params import AgeEstimatorParams
-from redes.classifier import balanced_class_weights, make_optimizer
-from redes.training import distribution_scope, fit_resumable
+from redes.classifier import balanced_class_weights, fit_classifier
 
 YEARS = np.arange(OLDEST_AGE + 1, dtype=np.float32)
 
@@ -78,35 +75,42 @@ def train_estimator(
     verbose: int = 2,
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Train on (faces in [-1, 1], ages); early stopping on the validation MAE. The model and its history."""
-    faces, ages = train
-    steps_per_epoch = math.ceil(len(faces) / params.batch_size)
-    with distribution_scope(distribution):
-        model = age_estimator(image_size, params.filters, params.convs_per_block, params.dropout)
-        model.compile(
-            optimizer=make_optimizer(params, steps_per_epoch),
-            loss=SoftAgeLoss(params.label_sigma),
-            metrics=[age_mae],
-        )
-    early_stopping = keras.callbacks.EarlyStopping(
-        monitor="val_age_mae",
-        mode="min",
-        patience=params.early_stopping_patience,
-        restore_best_weights=params.restore_best_weights,
-    )
-    history = fit_resumable(
-        model,
-        faces,
-        ages,
-        batch_size=params.batch_size,
-        epochs=params.epochs,
+    return fit_classifier(
+        lambda: age_estimator(image_size, params.filters, params.convs_per_block, params.dropout),
+        params,
+        train,
+        validation,
         seed=seed,
         backup_dir=backup_dir,
-        class_weight=group_balanced_weights(ages) if params.balanced_class_weights else None,
-        callbacks=[early_stopping, *callbacks],
+        distribution=distribution,
+        callbacks=callbacks,
         verbose=verbose,
-        validation_data=validation,
+        loss=SoftAgeLoss(params.label_sigma),
+        metrics=[age_mae],
+        monitor=("val_age_mae", "min"),
+        class_weights=group_balanced_weights,
     )
-    return model, history
+
+
+def age_estimator(image_size: int, filters: list[int], convs_per_block: int, dropout: float) -> keras.Model:
+    """Face in [-1, 1] to probabilities of each year 0..OLDEST_AGE (redes.aging.estimator reads the age).
+
+    The layer `features` (global average of the last block) is the space in which the
+    evaluation's Fréchet distance compares real and generated faces.
+    """
+    face = keras.Input((image_size, image_size, 3), name="face")
+    x = layers.RandomFlip("horizontal", name="flip")(face)
+    x = layers.RandomTranslation(0.05, 0.05, fill_mode="nearest", name="shift")(x)
+    for block, count in enumerate(filters):
+        for conv in range(convs_per_block):
+            x = layers.Conv2D(count, 3, padding="same", use_bias=False, name=f"conv_{block}_{conv}")(x)
+            x = layers.BatchNormalization(name=f"batch_norm_{block}_{conv}")(x)
+            x = layers.ReLU()(x)
+        x = layers.MaxPooling2D(name=f"pool_{block}")(x)
+    features = layers.GlobalAveragePooling2D(name="features")(x)
+    x = layers.Dropout(dropout, name="dropout")(features)
+    probabilities = layers.Dense(OLDEST_AGE + 1, activation="softmax", name="age_probabilities")(x)
+    return keras.Model(face, probabilities, name="age_estimator")
 
 
 def estimate_ages(model: keras.Model, faces: np.ndarray, batch_size: int = 256) -> np.ndarray:

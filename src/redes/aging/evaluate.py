@@ -17,12 +17,17 @@ Identity is not scored: no face-recognition network is available offline, and a 
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import scipy.linalg
 import scipy.stats
 import tensorflow as tf
 
+from redes.aging.data import to_unit_range
+from redes.aging.estimator import estimate_ages, estimator_features
 from redes.aging.groups import GROUP_NAMES, age_group
+from redes.aging.render import Ager
+from redes.errors import RedesError
 
 
 def group_accuracy(target_groups: np.ndarray, estimated_ages: np.ndarray) -> tuple[float, float]:
@@ -108,3 +113,43 @@ def aging_scores(
         ),
         "per_group": per_group,
     }
+
+
+def estimator_scores(true_ages: np.ndarray, estimated_ages: np.ndarray, train_ages: np.ndarray) -> dict:
+    """The estimator on real test faces: MAE overall and per true age group, and a constant guess's MAE to beat."""
+    errors = np.abs(np.asarray(estimated_ages, dtype=np.float64) - true_ages)
+    groups = age_group(true_ages)
+    return {
+        "test_mae": float(errors.mean()),
+        # Always answering the training faces' median age: an estimator no better has learnt nothing.
+        "constant_guess_mae": float(np.abs(np.median(train_ages) - true_ages).mean()),
+        "per_group_mae": {
+            name: float(errors[groups == g].mean()) for g, name in enumerate(GROUP_NAMES) if any(groups == g)
+        },
+    }
+
+
+def require_a_learnt_estimator(scores: dict, model: str) -> None:
+    """Raise, naming both numbers, if the judge reads ages no better than a constant guess: then it judges nothing."""
+    if scores["test_mae"] >= scores["constant_guess_mae"]:
+        raise RedesError(
+            f"{model}: test MAE {scores['test_mae']:.2f} years is no better than always guessing the median age "
+            f"({scores['constant_guess_mae']:.2f} years), so it cannot judge the aged faces. Its training did not "
+            "learn: change aging.estimator's params and run `dvc repro aging_estimator`."
+        )
+
+
+def score_ager(
+    ager: Ager, estimator: keras.Model, faces: np.ndarray, ages: np.ndarray, genders: np.ndarray
+) -> tuple[dict, np.ndarray]:
+    """Every test face (uint8) rendered at every group and scored by the estimator: the scores and the renderings."""
+    rendered = ager.render_every_group(faces, genders)  # (N, groups, S, S, 3)
+    count, groups = rendered.shape[:2]
+    flat = to_unit_range(rendered.reshape(count * groups, *rendered.shape[2:]))
+    estimated = estimate_ages(estimator, flat).reshape(count, groups)
+    rendered_features = estimator_features(estimator, flat)
+    rendered_features = rendered_features.reshape(count, groups, -1)
+    own = age_group(ages)
+    ssim, psnr = fidelity(faces, rendered[np.arange(count), own])
+    real_features = estimator_features(estimator, to_unit_range(faces))
+    return aging_scores(estimated, own, ssim, psnr, real_features, rendered_features), rendered

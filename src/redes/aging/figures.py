@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from redes import figures  # noqa: F401 (selects the Agg backend before pyplot draws)
+from redes import figures  # selects the Agg backend before pyplot draws
 from redes.aging.groups import GROUP_NAMES, age_group
 
 # The CAAE's per-epoch losses, by player, as `Caae.train_step` logs them.
@@ -97,3 +98,34 @@ def estimator_errors_figure(true_ages: np.ndarray, estimated_ages: np.ndarray, m
         axes.grid(alpha=0.3)
     figure.suptitle(f"The age estimator on real test faces: MAE {mae:.2f} years")
     return figure
+
+
+def grid_rows(ages: np.ndarray) -> np.ndarray:
+    """The test faces the grid shows: the first of each age group present, in group order."""
+    groups = age_group(ages)
+    return np.array([int(np.argmax(groups == group)) for group in range(len(GROUP_NAMES)) if np.any(groups == group)])
+
+
+def write_figures(
+    faces: np.ndarray,
+    ages: np.ndarray,
+    rendered: np.ndarray,
+    estimated_test_ages: np.ndarray,
+    scores: Mapping,
+    caae_history: pd.DataFrame,
+    out_dir: Path,
+) -> list[Path]:
+    """The report's four figures of face aging, from the test faces (uint8), their renderings and the scores."""
+    rows = grid_rows(ages)
+    return [
+        figures.save(
+            aging_grid_figure(faces[rows], rendered[rows], [f"age {ages[row]}" for row in rows]),
+            out_dir / "aging_grid.png",
+        ),
+        figures.save(losses_figure(caae_history), out_dir / "losses.png"),
+        figures.save(per_group_figure(scores["aging"]["per_group"]), out_dir / "per_group.png"),
+        figures.save(
+            estimator_errors_figure(ages, estimated_test_ages, scores["estimator"]["test_mae"]),
+            out_dir / "estimator_errors.png",
+        ),
+    ]

@@ -1,6 +1,6 @@
-"""The networks of the face-aging project: the CAAE's four players and the age estimator that judges them.
+"""The CAAE's four players (the age estimator that judges them is redes.aging.estimator's).
 
-Faces enter every network as float32 in [-1, 1] (`to_unit_range`). Age groups and genders enter
+Faces enter every network as float32 in [-1, 1] (`redes.aging.data.to_unit_range`). Age groups and genders enter
 as one-hot vectors in {-1, 1}, as in the authors' code, so a label weighs as much as a z entry.
 
 The CAAE (Zhang, Song, Qi 2017), for an image of side S and n entries in `encoder_filters`:
@@ -23,20 +23,10 @@ import keras
 import numpy as np
 from keras import layers
 
-from redes.aging.groups import GENDERS, GROUP_NAMES, OLDEST_AGE
+from redes.aging.groups import GENDERS, GROUP_NAMES
 
 GROUPS = len(GROUP_NAMES)
 DISCRIMINATOR_UNITS = 1024
-
-
-def to_unit_range(faces: np.ndarray) -> np.ndarray:
-    """uint8 faces as float32 in [-1, 1], what every network here takes."""
-    return faces.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
-
-
-def to_uint8(faces: np.ndarray) -> np.ndarray:
-    """Faces in [-1, 1] back to uint8."""
-    return np.clip(np.rint((np.asarray(faces) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
 def signed_one_hot(indices: np.ndarray, classes: int) -> np.ndarray:
@@ -127,24 +117,3 @@ def image_discriminator(
     if age_head:
         outputs["age_logits"] = layers.Dense(GROUPS, name="age_logits")(features)
     return keras.Model({"face": face, "age_group": age_group, "gender": gender}, outputs, name="image_discriminator")
-
-
-def age_estimator(image_size: int, filters: list[int], convs_per_block: int, dropout: float) -> keras.Model:
-    """Face in [-1, 1] to probabilities of each year 0..OLDEST_AGE (redes.aging.estimator reads the age).
-
-    The layer `features` (global average of the last block) is the space in which the
-    evaluation's Fréchet distance compares real and generated faces.
-    """
-    face = keras.Input((image_size, image_size, 3), name="face")
-    x = layers.RandomFlip("horizontal", name="flip")(face)
-    x = layers.RandomTranslation(0.05, 0.05, fill_mode="nearest", name="shift")(x)
-    for block, count in enumerate(filters):
-        for conv in range(convs_per_block):
-            x = layers.Conv2D(count, 3, padding="same", use_bias=False, name=f"conv_{block}_{conv}")(x)
-            x = layers.BatchNormalization(name=f"batch_norm_{block}_{conv}")(x)
-            x = layers.ReLU()(x)
-        x = layers.MaxPooling2D(name=f"pool_{block}")(x)
-    features = layers.GlobalAveragePooling2D(name="features")(x)
-    x = layers.Dropout(dropout, name="dropout")(features)
-    probabilities = layers.Dense(OLDEST_AGE + 1, activation="softmax", name="age_probabilities")(x)
-    return keras.Model(face, probabilities, name="age_estimator")

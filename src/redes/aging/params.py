@@ -106,3 +106,29 @@ class AgingParams(Section):
                     f"2 pixels, once per entry of {key}; use fewer entries or a larger image"
                 )
         return self
+
+
+# The authors' CAAE (Zhang, Song, Qi 2017 and their code) as a `caae` section, at any image size:
+# the plain recipe benchmarks/aging.py sets ours against, and the tests' example section.
+PAPER_CAAE: dict = {
+    "z_dim": 50,
+    "kernel_size": 5,
+    "encoder_filters": [64, 128, 256, 512],
+    "generator_filters": [512, 256, 128, 64],
+    "image_discriminator_filters": [16, 32, 64, 128],
+    "image_discriminator_labels": "after_first_conv",
+    "z_discriminator_units": [64, 32, 16],
+    "tile_labels": True,
+    "random_targets": False,
+    "losses": {
+        "reconstruction": 1.0,
+        "total_variation": 0.0,
+        "image_adversarial": 0.0001,
+        "z_adversarial": 0.0,
+        "age_classification": 0.0,
+    },
+    "learning_rate": 0.0002,
+    "beta_1": 0.5,
+    "batch_size": 100,
+    "epochs": 50,
+}

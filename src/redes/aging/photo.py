@@ -24,7 +24,7 @@ SMALLEST_FACE = 40  # pixels; the cascade's smallest window is 24
 
 
 def _rgb(pixels: np.ndarray) -> np.ndarray:
-    """RGB uint8 from what `redes.aircalc.photo.read_photo` gives: grey or RGB, 8-bit, 16-bit or float."""
+    """RGB uint8 from what `redes.photo.read_photo` gives: grey or RGB, 8-bit, 16-bit or float."""
     if pixels.dtype != np.uint8:  # scaled to 8 bits as an image viewer shows them
         pixels = (255.0 * pixels.astype(np.float64) / max(float(pixels.max()), 1.0)).astype(np.uint8)
     if pixels.ndim == 2:

@@ -12,8 +12,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from redes.aging.data import to_uint8, to_unit_range
 from redes.aging.groups import GENDERS, GROUP_NAMES
-from redes.aging.models import signed_one_hot, to_uint8, to_unit_range
+from redes.aging.models import signed_one_hot
 from redes.errors import RedesError
 from redes.training import load_model, save_model
 

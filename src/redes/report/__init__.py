@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from redes.config import Params
 from redes.paths import Workspace
-from redes.report import aircalc, foundations, har, mnist, pinn
+from redes.report import aging, aircalc, foundations, har, mnist, pinn
 from redes.report.document import Section, to_html, to_markdown
 from redes.report.provenance import environment_section
 
@@ -24,6 +24,7 @@ SECTIONS: tuple[SectionBuilder, ...] = (
     mnist.section,
     aircalc.section,
     har.section,
+    aging.section,
     pinn.section,
 )
 

@@ -20,8 +20,8 @@ from PIL import Image
 from redes.aging.groups import GROUP_NAMES
 from redes.aging.photo import crop_face
 from redes.aging.render import Ager, gender_index
-from redes.aircalc.photo import decode_photo
 from redes.errors import RedesError
+from redes.photo import decode_photo
 
 
 def _png(face: np.ndarray) -> str:

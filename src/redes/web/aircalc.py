@@ -15,9 +15,9 @@ import numpy as np
 from fastapi import FastAPI, HTTPException, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from redes.aircalc.photo import decode_photo
 from redes.aircalc.segment import strokes_origin
 from redes.errors import RedesError
+from redes.photo import decode_photo
 
 if TYPE_CHECKING:
     from redes.aircalc.recognize import Recognizer

@@ -1,4 +1,4 @@
-"""Photos as the pixel arrays `Recognizer.read_image` takes: what `redes aircalc image` and the web upload decode.
+"""Photos as pixel arrays: what `redes aircalc image`, `redes age` and the web app's uploads decode.
 
 Pillow reads any format it knows. A phone stores a portrait photo sideways with an EXIF tag
 saying how to turn it, so the tag is applied; transparent pixels are laid on white, as an image

@@ -1,0 +1,93 @@
+"""The face-aging section of the report: the judge's error, the aged faces' scores per group, read from disk."""
+
+from __future__ import annotations
+
+from redes.aging.groups import GENDERS, GROUP_NAMES
+from redes.config import Params, flatten
+from redes.files import read_json
+from redes.paths import Workspace
+from redes.report.document import Figure, Section, Table, Text
+from redes.report.provenance import params_table, sources_table
+
+
+def section(workspace: Workspace, params: Params) -> Section:
+    metrics = read_json(workspace.metrics("aging"))
+    run_ids = read_json(workspace.runs("aging"))
+    card = read_json(workspace.processed("aging") / "card.json")
+    judge, aging = metrics["estimator"], metrics["aging"]
+    caae, size = params.aging.caae, params.aging.data.image_size
+    figures = workspace.figures("aging")
+    results = Table(
+        ("measure", "result", "target", "MLflow run"),
+        (
+            ("age estimator: MAE on real test faces", f"{judge['test_mae']:.2f} years", "≤ 6.0 years",
+             f"`{run_ids['estimator']}`"),
+            ("aged faces in the target age group", f"{aging['group_accuracy']:.2%}", "≥ 30 %", f"`{run_ids['caae']}`"),
+            ("aged faces within one group of the target", f"{aging['group_accuracy_within_one']:.2%}", "≥ 70 %", ""),
+            ("age order: Spearman's ρ per face, mean", f"{aging['spearman_mean']:.3f}", "≥ 0.95", ""),
+            ("reconstruction at the face's own group: SSIM", f"{aging['reconstruction_ssim']:.3f}", "≥ 0.65", ""),
+            ("reconstruction: PSNR", f"{aging['reconstruction_psnr']:.2f} dB", "", ""),
+            ("Fréchet distance in the estimator's features, mean of groups",
+             f"{aging['frechet_estimator_features']:.3g}", "", ""),
+        ),
+    )  # fmt: skip
+    per_group = Table(
+        ("target group", "exact", "within one", "mean estimated age", "Fréchet distance", "judge's MAE on real faces"),
+        tuple(
+            (
+                name,
+                f"{scores['group_accuracy']:.1%}",
+                f"{scores['group_accuracy_within_one']:.1%}",
+                f"{scores['estimated_age_mean']:.1f}",
+                "—" if scores["frechet_estimator_features"] is None else f"{scores['frechet_estimator_features']:.3g}",
+                f"{judge['per_group_mae'][name]:.2f}" if name in judge["per_group_mae"] else "—",
+            )
+            # In age order: metrics files keep their keys sorted, which puts 6-10 after 51-60.
+            for name, scores in ((name, aging["per_group"][name]) for name in GROUP_NAMES)
+        ),
+    )
+    counts, splits = card["faces_per_group_and_gender"], ("train", "validation", "test")
+    split_card = Table(
+        ("age group", *(f"{split}: {gender}" for split in splits for gender in GENDERS)),
+        tuple(
+            (name, *(str(counts[split][name][gender]) for split in splits for gender in GENDERS))
+            for name in GROUP_NAMES
+        ),
+    )
+    sizes = card["sizes"]
+    irregular = ", ".join(f"`{name}`" for name in card["irregular_names_read"]) or "none"
+    blocks = [
+        Text(
+            "Photo aging with the conditional adversarial autoencoder of Zhang, Song and Qi (CVPR 2017): an "
+            f"encoder maps a {size}×{size} face to a code z in [-1, 1]^{caae.z_dim}, a generator draws it back "
+            "from z and an age group and gender, a discriminator on z pulls the codes towards a uniform prior, "
+            "and a discriminator on images, told the labels, judges the faces. A face is aged by encoding it once "
+            "and generating it at another group. The GAN cannot grade itself: an age estimator, a CNN trained on "
+            "the real training faces only (it reads an age as the expectation of its per-year probabilities, as "
+            "DEX does), reads the age of every test face rendered at each of the ten groups."
+        ),
+        results,
+        Text(
+            "Realism is scored as the Fréchet distance between real test faces of a group and faces rendered at "
+            "that group, in the estimator's feature space: FID's formula, not FID, whose Inception network is not "
+            "available offline. Identity is not scored: no face-recognition network is available offline, and a "
+            "stand-in would measure age, not who the person is."
+        ),
+        Figure(figures / "aging_grid.png", "One test face of each age group (rows) rendered at every age group"),
+        Figure(figures / "per_group.png", "Aged faces per target group, as the estimator reads them"),
+        per_group,
+        Figure(figures / "losses.png", "The losses of the CAAE's four players per epoch"),
+        Figure(figures / "estimator_errors.png", "The age estimator on real test faces"),
+        Text(
+            f"UTKFace: {sum(sizes.values()):,} faces, split by file (UTKFace has no identities) with seed "
+            f"{card['seed']}, stratified by age group: {sizes['train']:,} to train, {sizes['validation']:,} to "
+            f"validate, {sizes['test']:,} to test. Names off the published pattern, read: {irregular}; "
+            f"skipped: {len(card['names_skipped'])}. Faces per split, age group and gender:"
+        ),
+        split_card,
+        Text("Params (`params.yaml`, section `aging`):"),
+        params_table(flatten(params.aging.model_dump(), "aging.")),
+        Text("Data: the UTKFace archive of aligned and cropped faces, verified by sha256 before use."),
+        sources_table("utkface"),
+    ]
+    return Section("Photo aging: a conditional adversarial autoencoder", blocks)
