@@ -27,6 +27,12 @@ def test_the_figures_draw_and_save(tmp_path: Path) -> None:
     losses = losses_figure(history)
     labels = [text.get_text() for text in losses.axes[0].get_legend().get_texts()]
     assert "z adversarial" not in labels and "validation reconstruction" in labels  # a term weighted 0 is left out
+    # No z age classifier in this history: three panels, the encoder-generator's and the two discriminators'.
+    assert [axes.get_title() for axes in losses.axes] == [
+        "encoder and generator",
+        "z discriminator",
+        "image discriminator",
+    ]
     per_group = {name: {"group_accuracy": 0.3, "group_accuracy_within_one": 0.7, "estimated_age_mean": 30.0}
                  for name in GROUP_NAMES}  # fmt: skip
     ages = rng.integers(1, 90, 200)

@@ -13,8 +13,10 @@ import pytest
 
 from redes.aging import models
 from redes.aging.caae import (
+    Caae,
     LossWeights,
     fake_loss,
+    group_hiding_loss,
     group_loss,
     real_loss,
     reconstruction_loss,
@@ -70,6 +72,16 @@ def test_the_group_loss_is_the_cross_entropy_of_the_right_group() -> None:
     assert float(group_loss(logits, np.array([0, 2]))) == pytest.approx(-(math.log(0.7) + math.log(0.5)) / 2, rel=1e-6)
 
 
+def test_the_group_hiding_loss_is_least_when_the_logits_say_only_how_common_each_group_is() -> None:
+    groups = np.array([0, 0, 1, 3])  # frequencies 1/2, 1/4, 0, 1/4, then 0 for the other six groups
+    frequencies = np.bincount(groups, minlength=models.GROUPS) / len(groups)
+    uninformed = np.log(np.maximum(frequencies, 1e-12)).astype(np.float32)
+    entropy = -(0.5 * math.log(0.5) + 2 * 0.25 * math.log(0.25))
+    assert float(group_hiding_loss(np.tile(uninformed, (4, 1)), groups)) == pytest.approx(entropy, rel=1e-5)
+    telling = np.log(np.eye(models.GROUPS)[groups] * 0.9 + 0.01).astype(np.float32)  # each face's own group
+    assert float(group_hiding_loss(telling, groups)) > entropy + 0.5
+
+
 def test_signed_one_hot_follows_the_authors_convention() -> None:
     assert models.signed_one_hot(np.array([2]), 4).tolist() == [[-1.0, -1.0, 1.0, -1.0]]
     faces = np.array([[[[0, 128, 255]]]], dtype=np.uint8)
@@ -119,6 +131,7 @@ def test_an_age_head_needs_projection_labels() -> None:
     [
         (False, "after_first_conv", False, PLAIN_WEIGHTS),  # the authors' code
         (True, "projection", True, LossWeights(1.0, 0.001, 0.001, 0.001, 0.001)),
+        (False, "after_first_conv", False, LossWeights(1.0, 0.0, 1e-4, 0.001, 0.0, 0.01)),  # codes hide the age
     ],
 )
 def test_a_few_steps_on_synthetic_faces_lower_the_reconstruction_loss(
@@ -136,12 +149,27 @@ def test_a_few_steps_on_synthetic_faces_lower_the_reconstruction_loss(
     for name in ("z_discriminator_loss", "image_discriminator_loss", "z_adversarial", "image_adversarial"):
         assert history[name].map(math.isfinite).all(), name
     assert (history["age_classification"].iloc[-1] > 0) == age_head
+    assert (history["z_age_classifier_loss"].iloc[-1] > 0) == (weights.z_age_hiding > 0)
     assert caae(faces[:2], face_labels[:2]).shape == (2, SIZE, SIZE, 3)
 
 
 def test_an_age_classification_weight_needs_an_age_head() -> None:
     with pytest.raises(ValueError, match="age head"):
         tiny_caae(LossWeights(1.0, 0.0, 0.0, 0.0, 1.0), random_targets=True, labels="after_first_conv", age_head=False)
+
+
+def test_a_z_age_hiding_weight_needs_a_z_age_classifier() -> None:
+    caae = tiny_caae(PLAIN_WEIGHTS, random_targets=False, labels="after_first_conv", age_head=False)
+    with pytest.raises(ValueError, match="z age classifier"):
+        Caae(
+            caae.encoder,
+            caae.generator,
+            caae.z_discriminator,
+            caae.image_discriminator,
+            LossWeights(1.0, 0.0, 0.0, 0.0, 0.0, 1.0),
+            random_targets=False,
+            seed=0,
+        )
 
 
 def test_the_estimator_gives_probabilities_of_each_year_and_its_features() -> None:
@@ -234,7 +262,7 @@ def _tiny_caae_params(epochs: int) -> AgingParams:
         z_discriminator_units=[8], image_discriminator_labels="projection", random_targets=True, batch_size=16,
         epochs=epochs,
     )  # fmt: skip
-    section["caae"]["losses"]["age_classification"] = 0.01
+    section["caae"]["losses"].update(age_classification=0.01, z_age_hiding=0.01)
     section["estimator"]["filters"] = [4, 8]
     return AgingParams.model_validate(section)
 
@@ -252,17 +280,18 @@ def test_the_caae_of_the_params_trains_and_scores_its_validation_faces(tmp_path:
     caae, history = train_caae(params.caae, train, validation, seed=0, backup_dir=tmp_path / "backup", verbose=0)
     assert list(history["epoch"]) == [1, 2] and history["val_reconstruction"].gt(0).all()
     assert "age_logits" in caae.image_discriminator.output and caae.random_targets
+    assert caae.z_age_classifier is not None and len(caae.optimized_variables()) == 4
     assert np.array_equal(face_labels(*train[1:]), labels)
 
 
 def _state(caae: keras.Model) -> list[np.ndarray]:
-    """Every weight of the four players and every moment of their three optimizers."""
+    """Every weight of the five players and every moment of their four optimizers."""
     optimizer_variables = [v for optimizer, _ in caae.optimized_variables() for v in optimizer.variables]
     return [np.asarray(v) for v in [*caae.variables, *optimizer_variables]]
 
 
 def test_a_killed_caae_training_resumes_to_the_uninterrupted_weights(tmp_path: Path) -> None:
-    """All four players, all three optimizers and the random targets' seed come back from the backup."""
+    """All five players, all four optimizers and the random targets' seed come back from the backup."""
     params = _tiny_caae_params(epochs=3)
     train, validation, _ = _tiny_training_data()
     keras.utils.set_random_seed(0)

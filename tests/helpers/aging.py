@@ -46,6 +46,7 @@ def tiny_caae(weights: LossWeights, random_targets: bool, labels: str, age_head:
         weights,
         random_targets=random_targets,
         seed=0,
+        z_age_classifier=models.z_age_classifier(16, [8]) if weights.z_age_hiding > 0 else None,
     )
     caae.compile(learning_rate=5e-3, beta_1=0.5)
     return caae

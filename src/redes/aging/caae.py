@@ -1,4 +1,4 @@
-"""The CAAE's training: four players in one Keras model, one `fit` batch = one step of each, the keras-io way.
+"""The CAAE's training: its players in one Keras model, one `fit` batch = one step of each, the keras-io way.
 
 Per batch, as in the authors' code: the encoder and generator step (reconstruct each face at its
 own age and gender, fool both discriminators), then the z discriminator's (the uniform prior
@@ -12,6 +12,12 @@ so the generator is trained on the task it is used for (aging), not only on reco
 with an age head on the image discriminator (trained on real faces' groups), the generator is
 also asked to make the rendering read as its target group (the auxiliary classifier of Odena et
 al. 2017; Wang et al.'s IPCGAN ages faces with such a loss).
+
+A third, off in the paper's settings (`z_age_hiding: 0`): a fifth player, the z age classifier,
+learns to read each face's age group from its code, and the encoder is charged for what it can
+read (the latent discriminator of Lample et al.'s Fader networks, 2017). A code that keeps the
+age leaves the generator free to ignore the age label, and then the label cannot age the face;
+a code without it makes the label the generator's only source of age.
 
 The batch's randomness (prior samples, target groups) comes from a `keras.random.SeedGenerator`,
 whose state is a variable of the model, so a resumed training draws what the uninterrupted one did.
@@ -58,6 +64,17 @@ def group_loss(logits: Tensor, groups: Tensor) -> Tensor:
     return ops.mean(keras.losses.sparse_categorical_crossentropy(groups, logits, from_logits=True))
 
 
+def group_hiding_loss(logits: Tensor, groups: Tensor) -> Tensor:
+    """Cross-entropy of age-group logits against the batch's group frequencies, for every face alike.
+
+    Least when the logits say no more than how common each group is: what the encoder wants the z age
+    classifier to read from its codes.
+    """
+    frequencies = ops.mean(ops.one_hot(ops.cast(groups, "int32"), GROUPS), axis=0, keepdims=True)
+    targets = ops.repeat(frequencies, ops.shape(logits)[0], axis=0)
+    return ops.mean(keras.losses.categorical_crossentropy(targets, logits, from_logits=True))
+
+
 def signed_labels(indices: Tensor, classes: int) -> Tensor:
     """One-hot in {-1, 1}, in the graph (redes.aging.models.signed_one_hot for NumPy)."""
     return 2.0 * ops.one_hot(ops.cast(indices, "int32"), classes) - 1.0
@@ -70,6 +87,7 @@ class LossWeights:
     image_adversarial: float
     z_adversarial: float
     age_classification: float
+    z_age_hiding: float = 0.0
 
 
 def faces_in_unit_range(faces: Tensor) -> Tensor:
@@ -95,6 +113,7 @@ class Caae(keras.Model):
         weights: LossWeights,
         random_targets: bool,
         seed: int,
+        z_age_classifier: keras.Model | None = None,
     ) -> None:
         super().__init__(name="caae")
         self.encoder, self.generator = encoder, generator
@@ -104,6 +123,9 @@ class Caae(keras.Model):
         self.age_head = "age_logits" in image_discriminator.output
         if weights.age_classification > 0 and not self.age_head:
             raise ValueError("age_classification > 0 needs an image discriminator with an age head (projection labels)")
+        if weights.z_age_hiding > 0 and z_age_classifier is None:
+            raise ValueError("z_age_hiding > 0 needs a z age classifier to hide the age group from")
+        self.z_age_classifier = z_age_classifier
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.z_dim = encoder.output.shape[-1]
         names = (
@@ -113,8 +135,10 @@ class Caae(keras.Model):
             "image_adversarial",
             "z_adversarial",
             "age_classification",
+            "z_age_hiding",
             "z_discriminator_loss",
             "image_discriminator_loss",
+            "z_age_classifier_loss",
         )
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
@@ -133,14 +157,18 @@ class Caae(keras.Model):
         self.autoencoder_optimizer = adam()
         self.z_discriminator_optimizer = adam()
         self.image_discriminator_optimizer = adam()
+        self.z_age_classifier_optimizer = adam()
 
     def optimized_variables(self) -> list[tuple[keras.optimizers.Optimizer, list[keras.Variable]]]:
         """Each player's optimizer with the variables it updates: what `redes.training` backs up and restores."""
-        return [
+        players = [
             (self.autoencoder_optimizer, [*self.encoder.trainable_variables, *self.generator.trainable_variables]),
             (self.z_discriminator_optimizer, self.z_discriminator.trainable_variables),
             (self.image_discriminator_optimizer, self.image_discriminator.trainable_variables),
         ]
+        if self.z_age_classifier is not None:
+            players.append((self.z_age_classifier_optimizer, self.z_age_classifier.trainable_variables))
+        return players
 
     def call(self, faces: Tensor, labels: Tensor, training: bool = False) -> Tensor:
         """uint8 faces rendered at the age groups and genders of labels (N, 2), in [-1, 1]."""
@@ -196,12 +224,16 @@ class Caae(keras.Model):
             elif self.age_head:
                 age_classification = group_loss(judged["age_logits"], groups)
             z_adversarial = real_loss(self.z_discriminator(z, training=True))
+            z_age_hiding = ops.convert_to_tensor(0.0)
+            if self.z_age_classifier is not None:
+                z_age_hiding = group_hiding_loss(self.z_age_classifier(z, training=True), groups)
             loss = (
                 weights.reconstruction * reconstruction
                 + weights.total_variation * variation
                 + weights.image_adversarial * image_adversarial
                 + weights.z_adversarial * z_adversarial
                 + weights.age_classification * age_classification
+                + weights.z_age_hiding * z_age_hiding
             )
         variables = [v for model in encoder_and_generator for v in model.trainable_variables]
         self.autoencoder_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
@@ -222,6 +254,12 @@ class Caae(keras.Model):
                 image_discriminator_loss = image_discriminator_loss + group_loss(real["age_logits"], groups)
         self._apply(self.image_discriminator_optimizer, tape, image_discriminator_loss, self.image_discriminator)
 
+        z_age_classifier_loss = ops.convert_to_tensor(0.0)
+        if self.z_age_classifier is not None:
+            with tf.GradientTape() as tape:
+                z_age_classifier_loss = group_loss(self.z_age_classifier(ops.stop_gradient(z), training=True), groups)
+            self._apply(self.z_age_classifier_optimizer, tape, z_age_classifier_loss, self.z_age_classifier)
+
         for name, value in (
             ("loss", loss),
             ("reconstruction", reconstruction),
@@ -229,8 +267,10 @@ class Caae(keras.Model):
             ("image_adversarial", image_adversarial),
             ("z_adversarial", z_adversarial),
             ("age_classification", age_classification),
+            ("z_age_hiding", z_age_hiding),
             ("z_discriminator_loss", z_discriminator_loss),
             ("image_discriminator_loss", image_discriminator_loss),
+            ("z_age_classifier_loss", z_age_classifier_loss),
         ):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}

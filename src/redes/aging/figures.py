@@ -15,9 +15,17 @@ from redes.aging.groups import GROUP_NAMES, age_group
 
 # The CAAE's per-epoch losses, by player, as `Caae.train_step` logs them.
 PLAYER_LOSSES = {
-    "encoder and generator": ("loss", "reconstruction", "image_adversarial", "z_adversarial", "age_classification"),
+    "encoder and generator": (
+        "loss",
+        "reconstruction",
+        "image_adversarial",
+        "z_adversarial",
+        "age_classification",
+        "z_age_hiding",
+    ),
     "z discriminator": ("z_discriminator_loss",),
     "image discriminator": ("image_discriminator_loss",),
+    "z age classifier": ("z_age_classifier_loss",),
 }
 
 
@@ -41,12 +49,19 @@ def aging_grid_figure(faces: np.ndarray, rendered: np.ndarray, captions: list[st
 
 
 def losses_figure(history: pd.DataFrame) -> Figure:
-    """The four players' losses per epoch: the encoder-generator's terms, and each discriminator's."""
-    figure, axes_row = plt.subplots(1, len(PLAYER_LOSSES), figsize=(13, 3.6), layout="constrained")
-    for axes, (player, columns) in zip(axes_row, PLAYER_LOSSES.items(), strict=True):
+    """The players' losses per epoch: the encoder-generator's terms, and each discriminator's and classifier's."""
+    # A term weighed 0 (or a player the params leave out) logs zeros: it gets no line, nor an empty panel.
+    trained = {
+        player: [column for column in columns if column in history and history[column].abs().sum() > 0]
+        for player, columns in PLAYER_LOSSES.items()
+    }
+    trained = {player: columns for player, columns in trained.items() if columns}
+    figure, axes_row = plt.subplots(
+        1, len(trained), figsize=(3.3 * len(trained) + 3, 3.6), layout="constrained", squeeze=False
+    )
+    for axes, (player, columns) in zip(axes_row[0], trained.items(), strict=True):
         for column in columns:
-            if column in history and history[column].abs().sum() > 0:
-                axes.plot(history["epoch"], history[column], marker=".", label=column.replace("_", " "))
+            axes.plot(history["epoch"], history[column], marker=".", label=column.replace("_", " "))
         if player == "encoder and generator" and "val_reconstruction" in history:
             axes.plot(history["epoch"], history["val_reconstruction"], marker=".", label="validation reconstruction")
         axes.set_title(player)

@@ -1,4 +1,4 @@
-"""The CAAE's four players (the age estimator that judges them is redes.aging.estimator's).
+"""The CAAE's players (the age estimator that judges them is redes.aging.estimator's).
 
 Faces enter every network as float32 in [-1, 1] (`redes.aging.data.to_unit_range`). Age groups and genders enter
 as one-hot vectors in {-1, 1}, as in the authors' code, so a label weighs as much as a z entry.
@@ -10,6 +10,7 @@ The CAAE (Zhang, Song, Qi 2017), for an image of side S and n entries in `encode
   stride 1 with half the last channels, and a stride-1 one to RGB, tanh: the authors' network
   with [512, 256, 128, 64];
 * z discriminator: dense layers with batch norm on z, one logit (is z drawn from the uniform prior?);
+* z age classifier (ours, with `z_age_hiding`): the same layers, a logit per age group;
 * image discriminator: stride-2 convolutions with batch norm, one dense layer of 1,024 (leaky
   ReLU), and one logit (is this a real face of this age and gender?). The labels enter either
   as the paper's, tiled over the map after the first convolution (`after_first_conv`), or by
@@ -72,15 +73,23 @@ def generator(image_size: int, filters: list[int], kernel_size: int, z_dim: int,
     return keras.Model({"z": z, "age_group": age_group, "gender": gender}, face, name="generator")
 
 
-def z_discriminator(z_dim: int, units: list[int]) -> keras.Model:
+def _reader_of_z(z_dim: int, units: list[int], outputs: int, output_name: str, name: str) -> keras.Model:
     z = keras.Input((z_dim,), name="z")
     x = z
     for index, count in enumerate(units):
         x = layers.Dense(count, name=f"dense_{index}")(x)
         x = layers.BatchNormalization(name=f"batch_norm_{index}")(x)
         x = layers.ReLU()(x)
-    logit = layers.Dense(1, name="logit")(x)
-    return keras.Model(z, logit, name="z_discriminator")
+    return keras.Model(z, layers.Dense(outputs, name=output_name)(x), name=name)
+
+
+def z_discriminator(z_dim: int, units: list[int]) -> keras.Model:
+    return _reader_of_z(z_dim, units, 1, "logit", "z_discriminator")
+
+
+def z_age_classifier(z_dim: int, units: list[int]) -> keras.Model:
+    """The z discriminator's network with a logit per age group: what age a code gives away."""
+    return _reader_of_z(z_dim, units, GROUPS, "age_logits", "z_age_classifier")
 
 
 def image_discriminator(

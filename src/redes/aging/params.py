@@ -49,6 +49,7 @@ class CaaeLossWeights(Section):
     image_adversarial: NonNegative  # fool the image discriminator
     z_adversarial: NonNegative  # fool the z discriminator: the code looks uniform
     age_classification: NonNegative  # the image discriminator's age head reads the target group (0: plain CAAE)
+    z_age_hiding: NonNegative  # the z age classifier reads no age group from the code (0: plain CAAE, no classifier)
 
 
 class CaaeParams(Section):
@@ -126,6 +127,7 @@ PAPER_CAAE: dict = {
         "image_adversarial": 0.0001,
         "z_adversarial": 0.0,
         "age_classification": 0.0,
+        "z_age_hiding": 0.0,
     },
     "learning_rate": 0.0002,
     "beta_1": 0.5,

@@ -17,7 +17,7 @@ from redes.training import distribution_scope, fit_resumable
 
 
 def build_caae(params: CaaeParams, image_size: int, seed: int) -> Caae:
-    """The four players of `params` for faces of image_size, compiled (weights from Keras' global seed)."""
+    """The players of `params` for faces of image_size, compiled (weights from Keras' global seed)."""
     caae = Caae(
         models.encoder(image_size, params.encoder_filters, params.kernel_size, params.z_dim),
         models.generator(image_size, params.generator_filters, params.kernel_size, params.z_dim, params.tile_labels),
@@ -32,6 +32,11 @@ def build_caae(params: CaaeParams, image_size: int, seed: int) -> Caae:
         LossWeights(**params.losses.model_dump()),
         random_targets=params.random_targets,
         seed=seed,
+        z_age_classifier=(
+            models.z_age_classifier(params.z_dim, params.z_discriminator_units)
+            if params.losses.z_age_hiding > 0
+            else None
+        ),
     )
     caae.compile(learning_rate=params.learning_rate, beta_1=params.beta_1)
     return caae

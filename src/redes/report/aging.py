@@ -65,6 +65,13 @@ def section(workspace: Workspace, params: Params) -> Section:
             "and generating it at another group. The GAN cannot grade itself: an age estimator, a CNN trained on "
             "the real training faces only (it reads an age as the expectation of its per-year probabilities, as "
             "DEX does), reads the age of every test face rendered at each of the ten groups."
+            + (
+                " Beyond the paper: a z age classifier learns to read each face's age group from its code, and the "
+                "encoder is charged for what it reads (the latent discriminator of Lample et al.'s Fader networks), "
+                "so the age of a rendering comes from the label it is asked for, not from the face it was drawn from."
+                if caae.losses.z_age_hiding > 0
+                else ""
+            )
         ),
         results,
         Text(
@@ -76,7 +83,7 @@ def section(workspace: Workspace, params: Params) -> Section:
         Figure(figures / "aging_grid.png", "One test face of each age group (rows) rendered at every age group"),
         Figure(figures / "per_group.png", "Aged faces per target group, as the estimator reads them"),
         per_group,
-        Figure(figures / "losses.png", "The losses of the CAAE's four players per epoch"),
+        Figure(figures / "losses.png", "The losses of the CAAE's players per epoch"),
         Figure(figures / "estimator_errors.png", "The age estimator on real test faces"),
         Text(
             f"UTKFace: {sum(sizes.values()):,} faces, split by file (UTKFace has no identities) with seed "
