@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import tensorflow as tf
 
 from redes.aging import models
 from redes.aging.caae import (
@@ -20,6 +21,7 @@ from redes.aging.caae import (
     group_loss,
     real_loss,
     reconstruction_loss,
+    structural_dissimilarity_loss,
     total_variation_loss,
 )
 from redes.aging.data import to_uint8, to_unit_range
@@ -48,6 +50,18 @@ def test_the_reconstruction_loss_is_the_mean_absolute_difference() -> None:
     rendered = faces.copy()
     rendered[0, 0, 0, 0] = 0.96  # one of 96 values off by 0.96
     assert float(reconstruction_loss(faces, rendered)) == pytest.approx(0.01)
+
+
+def test_the_structural_dissimilarity_is_zero_for_a_copy_and_grows_with_a_blur() -> None:
+    faces = np.random.default_rng(0).uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
+    blurred = (faces + np.roll(faces, 1, axis=1) + np.roll(faces, 1, axis=2)) / 3
+    assert float(structural_dissimilarity_loss(faces, faces)) == pytest.approx(0.0, abs=1e-6)
+    flat = np.zeros_like(faces)  # no structure at all: more lost than a blur loses
+    assert (
+        float(structural_dissimilarity_loss(faces, flat)) > float(structural_dissimilarity_loss(faces, blurred)) > 0.3
+    )
+    expected = 1.0 - np.mean(tf.image.ssim((faces + 1) * 127.5, (blurred + 1) * 127.5, max_val=255.0))
+    assert float(structural_dissimilarity_loss(faces, blurred)) == pytest.approx(expected, abs=1e-5)  # as evaluated
 
 
 def test_total_variation_is_zero_on_a_flat_image_and_four_on_a_checkerboard() -> None:
@@ -132,6 +146,7 @@ def test_an_age_head_needs_projection_labels() -> None:
         (False, "after_first_conv", False, PLAIN_WEIGHTS),  # the authors' code
         (True, "projection", True, LossWeights(1.0, 0.001, 0.001, 0.001, 0.001)),
         (False, "after_first_conv", False, LossWeights(1.0, 0.0, 1e-4, 0.001, 0.0, 0.01)),  # codes hide the age
+        (False, "projection", False, LossWeights(1.0, 0.0, 1e-4, 0.0, 0.0, structural_dissimilarity=1.0)),
     ],
 )
 def test_a_few_steps_on_synthetic_faces_lower_the_reconstruction_loss(
@@ -260,7 +275,7 @@ def _tiny_caae_params(epochs: int) -> AgingParams:
     section["caae"].update(
         z_dim=8, kernel_size=3, encoder_filters=[4, 8], generator_filters=[8, 4], image_discriminator_filters=[4, 8],
         z_discriminator_units=[8], image_discriminator_labels="projection", random_targets=True, batch_size=16,
-        epochs=epochs,
+        epochs=epochs, lr_schedule="cosine",
     )  # fmt: skip
     section["caae"]["losses"].update(age_classification=0.01, z_age_hiding=0.01)
     section["estimator"]["filters"] = [4, 8]

@@ -38,6 +38,7 @@ def test_the_authors_settings_are_valid() -> None:
         ("caae.losses.reconstruction", 0.0, "greater than 0"),
         ("estimator.label_sigma", -1.0, "greater than 0"),
         ("caae.beta_1", 1.0, "less than 1"),
+        ("caae.lr_schedule", "step", "constant"),
     ],
 )
 def test_a_bad_value_names_its_key(path: str, value: object, message: str) -> None:

@@ -18,6 +18,7 @@ PLAYER_LOSSES = {
     "encoder and generator": (
         "loss",
         "reconstruction",
+        "structural_dissimilarity",
         "image_adversarial",
         "z_adversarial",
         "age_classification",

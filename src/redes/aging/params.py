@@ -45,6 +45,7 @@ class CaaeLossWeights(Section):
     """Weights of the encoder-generator's loss terms (the discriminators' losses are unweighted)."""
 
     reconstruction: PositiveFloat  # L1 between a face and its rendering at its own age
+    structural_dissimilarity: NonNegative  # 1 - SSIM between them (0: the plain CAAE's L1 alone)
     total_variation: NonNegative
     image_adversarial: NonNegative  # fool the image discriminator
     z_adversarial: NonNegative  # fool the z discriminator: the code looks uniform
@@ -70,6 +71,8 @@ class CaaeParams(Section):
     random_targets: bool
     losses: CaaeLossWeights
     learning_rate: PositiveFloat
+    # cosine: each player's rate decays to 0 over the training, to settle the game at its end (the paper: constant).
+    lr_schedule: Literal["constant", "cosine"]
     beta_1: Annotated[float, Field(ge=0.0, lt=1.0)]
     batch_size: PositiveInt
     epochs: PositiveInt
@@ -123,6 +126,7 @@ PAPER_CAAE: dict = {
     "random_targets": False,
     "losses": {
         "reconstruction": 1.0,
+        "structural_dissimilarity": 0.0,
         "total_variation": 0.0,
         "image_adversarial": 0.0001,
         "z_adversarial": 0.0,
@@ -130,6 +134,7 @@ PAPER_CAAE: dict = {
         "z_age_hiding": 0.0,
     },
     "learning_rate": 0.0002,
+    "lr_schedule": "constant",
     "beta_1": 0.5,
     "batch_size": 100,
     "epochs": 50,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,8 +17,11 @@ from redes.aging.params import CaaeParams
 from redes.training import distribution_scope, fit_resumable
 
 
-def build_caae(params: CaaeParams, image_size: int, seed: int) -> Caae:
-    """The players of `params` for faces of image_size, compiled (weights from Keras' global seed)."""
+def build_caae(params: CaaeParams, image_size: int, seed: int, steps_per_epoch: int) -> Caae:
+    """The players of `params` for faces of image_size, compiled (weights from Keras' global seed).
+
+    `steps_per_epoch` (batches per epoch) sets the length of a cosine decay of the learning rate.
+    """
     caae = Caae(
         models.encoder(image_size, params.encoder_filters, params.kernel_size, params.z_dim),
         models.generator(image_size, params.generator_filters, params.kernel_size, params.z_dim, params.tile_labels),
@@ -38,7 +42,10 @@ def build_caae(params: CaaeParams, image_size: int, seed: int) -> Caae:
             else None
         ),
     )
-    caae.compile(learning_rate=params.learning_rate, beta_1=params.beta_1)
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = params.learning_rate
+    if params.lr_schedule == "cosine":
+        learning_rate = keras.optimizers.schedules.CosineDecay(params.learning_rate, params.epochs * steps_per_epoch)
+    caae.compile(learning_rate=learning_rate, beta_1=params.beta_1)
     return caae
 
 
@@ -61,7 +68,7 @@ def train_caae(
     """Fit on (uint8 faces, ages, genders), scoring the reconstruction of the validation faces each epoch."""
     faces, ages, genders = train
     with distribution_scope(distribution):
-        caae = build_caae(params, faces.shape[1], seed)
+        caae = build_caae(params, faces.shape[1], seed, steps_per_epoch=math.ceil(len(faces) / params.batch_size))
     history = fit_resumable(
         caae,
         faces,
