@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 from redes.aging.groups import GENDERS, GROUP_NAMES
+from redes.aging.params import CaaeParams
 from redes.config import Params, flatten
 from redes.files import read_json
 from redes.paths import Workspace
 from redes.report.document import Figure, Section, Table, Text
 from redes.report.provenance import params_table, sources_table
+
+
+def _beyond_the_paper(caae: CaaeParams) -> str:
+    """A sentence for each addition to the paper's recipe that `caae` turns on; empty for the plain CAAE."""
+    additions = [
+        (
+            caae.losses.z_age_hiding > 0,
+            "a z age classifier learns to read each face's age group from its code, and the encoder is charged for "
+            "what it reads (the latent discriminator of Lample et al.'s Fader networks), so the age of a rendering "
+            "comes from the label it is asked for, not from the face it was drawn from",
+        ),
+        (
+            caae.losses.age_classification > 0,
+            "the image discriminator has an age head trained on real faces, and the generator is charged when the "
+            "head does not read its rendering as the group it was asked for (Odena et al.'s auxiliary classifier)",
+        ),
+        (
+            caae.losses.structural_dissimilarity > 0,
+            "1 − SSIM joins the L1 reconstruction (Zhao et al.), since L1 alone is served best by a blur",
+        ),
+        (caae.lr_schedule == "cosine", "every player's learning rate decays on a cosine"),
+    ]
+    sentences = [text for on, text in additions if on]
+    return f" Beyond the paper: {'; '.join(sentences)}." if sentences else ""
 
 
 def section(workspace: Workspace, params: Params) -> Section:
@@ -64,14 +89,7 @@ def section(workspace: Workspace, params: Params) -> Section:
             "and a discriminator on images, told the labels, judges the faces. A face is aged by encoding it once "
             "and generating it at another group. The GAN cannot grade itself: an age estimator, a CNN trained on "
             "the real training faces only (it reads an age as the expectation of its per-year probabilities, as "
-            "DEX does), reads the age of every test face rendered at each of the ten groups."
-            + (
-                " Beyond the paper: a z age classifier learns to read each face's age group from its code, and the "
-                "encoder is charged for what it reads (the latent discriminator of Lample et al.'s Fader networks), "
-                "so the age of a rendering comes from the label it is asked for, not from the face it was drawn from."
-                if caae.losses.z_age_hiding > 0
-                else ""
-            )
+            "DEX does), reads the age of every test face rendered at each of the ten groups." + _beyond_the_paper(caae)
         ),
         results,
         Text(
