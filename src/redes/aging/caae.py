@@ -19,6 +19,10 @@ read (the latent discriminator of Lample et al.'s Fader networks, 2017). A code 
 age leaves the generator free to ignore the age label, and then the label cannot age the face;
 a code without it makes the label the generator's only source of age.
 
+A fourth, off in the paper's settings (`structural_dissimilarity: 0`): 1 - SSIM joins the L1
+reconstruction, since L1 alone is served best by a blur and the blur takes the wrinkles and grey
+hair that make a face read as old.
+
 The batch's randomness (prior samples, target groups) comes from a `keras.random.SeedGenerator`,
 whose state is a variable of the model, so a resumed training draws what the uninterrupted one did.
 """

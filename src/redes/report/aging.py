@@ -21,6 +21,11 @@ def _beyond_the_paper(caae: CaaeParams) -> str:
             "comes from the label it is asked for, not from the face it was drawn from",
         ),
         (
+            caae.random_targets,
+            "every face is also rendered at a random age group and judged with the label it was asked for, so the "
+            "generator is trained on aging, not only on rendering a face at its own age",
+        ),
+        (
             caae.losses.age_classification > 0,
             "the image discriminator has an age head trained on real faces, and the generator is charged when the "
             "head does not read its rendering as the group it was asked for (Odena et al.'s auxiliary classifier)",
