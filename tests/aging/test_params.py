@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from pydantic import ValidationError
 
 from redes.aging.params import AgingParams
 from tests.helpers.aging import SECTION
-
-
-def _with(path: str, value: object) -> dict:
-    section = copy.deepcopy(SECTION)
-    *parents, key = path.split(".")
-    target = section
-    for parent in parents:
-        target = target[parent]
-    target[key] = value
-    return section
+from tests.helpers.params import changed
 
 
 def test_the_authors_settings_are_valid() -> None:
@@ -43,5 +32,5 @@ def test_the_authors_settings_are_valid() -> None:
 )
 def test_a_bad_value_names_its_key(path: str, value: object, message: str) -> None:
     with pytest.raises(ValidationError, match=message) as error:
-        AgingParams.model_validate(_with(path, value))
+        AgingParams.model_validate(changed(SECTION, {path: value}))
     assert path.split(".")[-1] in str(error.value)

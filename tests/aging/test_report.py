@@ -4,34 +4,35 @@ from __future__ import annotations
 
 import pytest
 
-from redes.aging.params import PAPER_CAAE, CaaeParams
+from redes.aging.params import AgingParams
 from redes.report.aging import _beyond_the_paper
+from tests.helpers.aging import SECTION
+from tests.helpers.params import changed
 
+# Each addition: the caae params that turn it on alone, and a phrase its sentence must hold.
 ADDITIONS = {
-    "random_targets": (True, "random age group"),
+    "random targets": ({"random_targets": True}, "random age group"),
     # The age head reads label-free features: it comes with the projection discriminator.
-    "losses.age_classification": (0.05, "age head"),
-    "losses.structural_dissimilarity": (0.5, "SSIM"),
-    "losses.z_age_hiding": (0.05, "z age classifier"),
-    "lr_schedule": ("cosine", "cosine"),
+    "age head": (
+        {"losses.age_classification": 0.05, "image_discriminator_labels": "projection"},
+        "age head",
+    ),
+    "SSIM term": ({"losses.structural_dissimilarity": 0.5}, "SSIM"),
+    "z age hiding": ({"losses.z_age_hiding": 0.05}, "z age classifier"),
+    "cosine rates": ({"lr_schedule": "cosine"}, "cosine"),
 }
 
 
-def _caae(**changes: object) -> CaaeParams:
-    section = {**PAPER_CAAE, "losses": dict(PAPER_CAAE["losses"])}
-    for path, value in changes.items():
-        *parents, key = path.split(".")
-        (section[parents[0]] if parents else section)[key] = value
-    return CaaeParams.model_validate(section)
+def _beyond(caae_changes: dict[str, object]) -> str:
+    changes = {f"caae.{path}": value for path, value in caae_changes.items()}
+    return _beyond_the_paper(AgingParams.model_validate(changed(SECTION, changes)).caae)
 
 
 def test_the_paper_s_recipe_has_nothing_beyond_it() -> None:
-    assert _beyond_the_paper(_caae()) == ""
+    assert _beyond({}) == ""
 
 
-@pytest.mark.parametrize("switch", ADDITIONS)
-def test_each_addition_is_named_alone(switch: str) -> None:
-    value = ADDITIONS[switch][0]
-    needs = {"image_discriminator_labels": "projection"} if switch == "losses.age_classification" else {}
-    text = _beyond_the_paper(_caae(**{switch: value}, **needs))
-    assert [name for name, (_, other) in ADDITIONS.items() if other in text] == [switch]
+@pytest.mark.parametrize("addition", ADDITIONS)
+def test_each_addition_is_named_alone(addition: str) -> None:
+    text = _beyond(ADDITIONS[addition][0])
+    assert [name for name, (_, phrase) in ADDITIONS.items() if phrase in text] == [addition]

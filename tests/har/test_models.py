@@ -16,6 +16,7 @@ from redes.har.models import RandomGain, SignedLogCompression, build_model
 from redes.har.params import HAR_MODELS
 from redes.sections import validate_all_params
 from tests.helpers import REPO_ROOT
+from tests.helpers.params import changed
 
 WINDOW, CLASSES = 128, 6
 
@@ -28,14 +29,8 @@ def raw_params() -> dict:
 
 
 def _params(raw: dict, **changes: object) -> dict:
-    changed = copy.deepcopy(raw)
-    for dotted, value in changes.items():
-        *path, key = dotted.split("__")
-        section = changed
-        for part in path:
-            section = section[part]
-        section[key] = value
-    return changed
+    """raw with each `section__key` path (keyword-friendly dots) set to its value."""
+    return changed(raw, {dotted.replace("__", "."): value for dotted, value in changes.items()})
 
 
 @pytest.mark.parametrize("name", HAR_MODELS)
@@ -162,7 +157,7 @@ def test_an_unknown_key_of_a_net_or_the_defaults_is_named(
 
 
 def test_a_key_missing_from_the_defaults_is_named(raw_params: dict) -> None:
-    changed = copy.deepcopy(raw_params)
-    del changed["har"]["model_defaults"]["dropout"]
+    without = copy.deepcopy(raw_params)
+    del without["har"]["model_defaults"]["dropout"]
     with pytest.raises(ParamsError, match=r"har\.model_defaults\.dropout: missing"):
-        validate_all_params(changed)
+        validate_all_params(without)
