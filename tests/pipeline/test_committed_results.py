@@ -147,6 +147,27 @@ def test_readme_quotes_the_benchmark(project: str) -> None:
         )
 
 
+def test_readme_quotes_the_aging_benchmark() -> None:
+    path = REPO_ROOT / "reports/benchmarks/aging.json"
+    if not path.exists():
+        pytest.skip("no benchmark results committed")
+    results = json.loads(path.read_text())
+    block = _readme_block("benchmark:aging").group(1)
+    for recipe in ("plain", "ours"):
+        entry = results[recipe]
+        row = next(line for line in block.splitlines() if line.startswith(f"| {recipe} "))
+        cells = (
+            f"{entry['group_accuracy']:.2%}",
+            f"{entry['group_accuracy_within_one']:.2%}",
+            f"{entry['spearman_mean']:.3f}",
+            f"{entry['reconstruction_ssim']:.3f}",
+            f"{entry['reconstruction_psnr']:.2f} dB",
+            f"{entry['frechet_estimator_features']:.3g}",
+            f"{entry['train_seconds'] / 60:.1f} min",
+        )
+        assert all(f"| {cell} |" in row for cell in cells), row
+
+
 def test_readme_quotes_the_pinn_benchmark() -> None:
     path = REPO_ROOT / "reports/benchmarks/pinn.json"
     if not path.exists():

@@ -6,9 +6,10 @@ against the encoder's codes), then the image discriminator's (real faces with th
 against renderings). Each player has its own tape and Adam optimizer.
 
 Two additions the paper's recipe lacks, both off in its plain settings (`random_targets: false`,
-`age_classification: 0`): with `random_targets` every face is also rendered at a random other
-age group, and the image discriminator judges that rendering with the label it was asked for,
-so the generator is trained on the task it is used for (aging), not only on reconstruction;
+`age_classification: 0`): with `random_targets` every face is also rendered at a random age
+group (any of the ten, its own included), and the image discriminator judges that rendering with
+the label it was asked for, so the generator is trained on the task it is used for (aging), not
+only on reconstruction;
 with an age head on the image discriminator (trained on real faces' groups), the generator is
 also asked to make the rendering read as its target group (the auxiliary classifier of Odena et
 al. 2017; Wang et al.'s IPCGAN ages faces with such a loss).

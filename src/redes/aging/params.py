@@ -67,7 +67,7 @@ class CaaeParams(Section):
     z_discriminator_units: Filters
     # Repeat the age and gender one-hots so they weigh as much as z in the generator's input (the authors' code).
     tile_labels: bool
-    # Also render every face at a random other age group each step, judged by the image discriminator.
+    # Also render every face at a random age group (its own included) each step, judged by the image discriminator.
     random_targets: bool
     losses: CaaeLossWeights
     learning_rate: PositiveFloat
