@@ -32,8 +32,9 @@ $(STAMP): $(UV) uv.lock pyproject.toml
 
 setup: $(STAMP)
 
+# REPRO_FLAGS: more of `dvc repro`'s options, e.g. --force for CI's full reproduction (.ci/reproduce).
 repro: setup
-	$(UV) run --no-sync dvc repro
+	$(UV) run --no-sync dvc repro $(REPRO_FLAGS)
 
 # Two workers, one test file each at a time: the pipeline smoke test's repository (its
 # `dvc repro`, minutes of one-threaded stage start-ups) is built once, in one worker,

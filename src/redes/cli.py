@@ -1,12 +1,14 @@
 """The `redes` command: the trained models of the course for people to use by hand.
 
-One subcommand group per project (`redes aircalc ...`, `redes age`); each group adds its own
+One subcommand group per project (`redes aircalc ...`, `redes age`), and the checks of a
+reproduction on another machine (`redes doctor`, `redes reproduce check`); each group adds its own
 commands in its `add_*_commands` function, and each command sets `handler`, the function that runs it and
 returns the exit code. Models load lazily, inside the handlers, so `redes --help` answers at
 once instead of after TensorFlow's import.
 
-Exit codes: 0 done, 1 an error the message explains (a missing model, photo or video), 2 a
-writing that could not be read as an expression (and argparse's usage errors).
+Exit codes: 0 done, 1 an error the message explains (a missing model, photo or video; a
+reproduction that fails the gate, a machine that fails the doctor), 2 a writing that could not be
+read as an expression (and argparse's usage errors).
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ def hand_model() -> Path:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="redes", description="Use the course's trained models.")
-    projects = parser.add_subparsers(title="projects", metavar="PROJECT", required=True)
-    add_aircalc_commands(projects)
-    add_aging_commands(projects)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    add_aircalc_commands(commands)
+    add_aging_commands(commands)
+    add_reproduction_commands(commands)
     return parser
 
 
@@ -247,6 +250,66 @@ def age_photo(args: argparse.Namespace) -> int:
         raise RedesError(f"{output} cannot be written: {error.strerror or error}") from None
     print(f"wrote {output}")
     return EXIT_OK
+
+
+def add_reproduction_commands(commands: argparse._SubParsersAction) -> None:
+    doctor = commands.add_parser(
+        "doctor",
+        help="what TensorFlow sees here: backend, build, GPUs, determinism",
+        description="Print the Keras backend, the TensorFlow build, the visible GPUs and the determinism settings "
+        "(base.seed and base.deterministic of params.yaml, as every stage applies them), and train a small "
+        "net twice from one seed to see that the two agree bit for bit. Exit code 1 on a problem.",
+    )
+    doctor.add_argument(
+        "--params", type=Path, default=Path("params.yaml"), help="the params file (default: %(default)s)"
+    )
+    doctor.add_argument("--require-gpu", action="store_true", help="a problem if TensorFlow sees no GPU (cloud runs)")
+    doctor.set_defaults(handler=run_doctor)
+
+    reproduce = commands.add_parser(
+        "reproduce", help="judge a reproduction", description="Judge a reproduction of the committed results."
+    )
+    checks = reproduce.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    check = checks.add_parser(
+        "check",
+        help="compare reports/metrics with a git revision's, within tolerances.yaml",
+        description="Compare each reports/metrics/<project>.json of the working tree with the one committed at "
+        "a git revision, metric by metric within the allowances of tolerances.yaml, and print one table. "
+        "Exit code 1 if a metric misses its allowance, is not a number, or disappeared.",
+    )
+    check.add_argument(
+        "--rev", default="HEAD", help="the git revision holding the committed results (default: %(default)s)"
+    )
+    check.add_argument(
+        "--tolerances", type=Path, default=Path("tolerances.yaml"), help="the allowances (default: %(default)s)"
+    )
+    check.add_argument("--markdown", type=Path, help="also write the table and its verdict to this Markdown file")
+    check.set_defaults(handler=check_reproduction)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    from redes.machine import checkup
+
+    found = checkup(args.params, require_gpu=args.require_gpu)
+    print("\n".join(found.lines))
+    for problem in found.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    return EXIT_ERROR if found.problems else EXIT_OK
+
+
+def check_reproduction(args: argparse.Namespace) -> int:
+    from redes.reproduce import check, committed_metrics, load_tolerances, summary, table, workspace_metrics
+
+    root = Path.cwd()
+    rows = check(committed_metrics(root, args.rev), workspace_metrics(root), load_tolerances(args.tolerances))
+    report = f"{table(rows)}\n\n{summary(rows)}"
+    print(report)
+    if args.markdown:
+        try:
+            args.markdown.write_text(f"{report}\n")
+        except OSError as error:
+            raise RedesError(f"{args.markdown} cannot be written: {error.strerror or error}") from None
+    return EXIT_ERROR if any(row.fails for row in rows) else EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

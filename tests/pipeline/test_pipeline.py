@@ -27,7 +27,7 @@ from mlflow.tracking import MlflowClient
 import redes.har.models
 import redes.mnist.models  # noqa: F401
 from redes.aging.groups import GROUP_NAMES
-from tests.helpers import tiny_params_dict
+from tests.helpers import REPO_ROOT, tiny_params_dict
 from tests.helpers.synthetic import HAND_FILES, write_mirror
 from tests.helpers.workspace import commit_all, copy_repository, pipeline_environment, run_command
 
@@ -428,6 +428,65 @@ def test_push_then_pull_into_a_fresh_clone(repo: Path, environment: dict[str, st
     ):
         assert (clone / path).read_bytes() == (repo / path).read_bytes(), path
     assert run_command(["dvc", "status"], clone, environment).stdout.strip() == "Data and pipelines are up to date."
+
+
+def _ready_for_make(clone: Path, environment: dict[str, str]) -> None:
+    """Give a clone this test run's environment, as set up already: `make setup` has nothing to do there.
+
+    Its `.venv` and `.tools` are this environment's; the lock and pyproject.toml get the mtimes of the
+    ones it was synced from (git gave them the clone's time), so make does not sync that shared
+    environment again from the clone.
+    """
+    stamp = Path(sys.prefix) / ".synced-cpu"
+    if not stamp.exists() or not (REPO_ROOT / ".tools" / "bin" / "uv").exists():
+        pytest.skip(f"the reproduction runs make in the environment `make setup` builds, not {sys.prefix}")
+    (clone / ".venv").symlink_to(sys.prefix)
+    (clone / ".tools").symlink_to(REPO_ROOT / ".tools")
+    for name in ("uv.lock", "pyproject.toml"):
+        source = (REPO_ROOT / name).stat()
+        os.utime(clone / name, ns=(source.st_atime_ns, source.st_mtime_ns))
+    up_to_date = subprocess.run(["make", "-q", "setup", "EXTRAS=cpu"], cwd=clone, env=environment)
+    assert up_to_date.returncode == 0, f"`make setup` would sync {sys.prefix} again: run `make setup` first"
+
+
+def test_the_ci_reproduction_pulls_rebuilds_pushes_gates_and_reports(
+    repo: Path, environment: dict[str, str], tmp_path: Path
+) -> None:
+    """.ci/reproduce, the reproduction job of .github/workflows/reproduce.yml without its cloud machine."""
+    remote = tmp_path / "remote"
+    run_command(["dvc", "remote", "add", "--local", "-f", "reproduction", str(remote)], repo, environment)
+    run_command(["dvc", "push", "-r", "reproduction"], repo, environment)
+    clone = tmp_path / "clone"
+    run_command(["git", "clone", "-q", str(repo), str(clone)], tmp_path, environment)
+    _ready_for_make(clone, environment)
+    reproduction = {**environment, "EXTRAS": "cpu", "REDES_DVC_REMOTE": str(remote)}
+    # The allowances around the committed values, without the targets (the λ errors under 1 %, AirCalc's
+    # speed): a tiny training does not meet them, and that is no failure to reproduce it.
+    tolerances = clone / "tolerances.yaml"
+    allowances = {
+        project: {metric: rule for metric, rule in rules.items() if not {"at_most", "at_least"} & set(rule)}
+        for project, rules in yaml.safe_load(tolerances.read_text()).items()
+    }
+    tolerances.write_text(yaml.safe_dump(allowances, allow_unicode=True))
+
+    result = run_command([".ci/reproduce", "main"], clone, reproduction)
+    assert "Running stage" not in result.stdout  # everything came from the remote: nothing to rebuild
+    assert (clone / "models/mnist/cnn/model.keras").read_bytes() == (repo / "models/mnist/cnn/model.keras").read_bytes()
+    report = (clone / "reproduction.md").read_text()
+    commit = run_command(["git", "rev-parse", "--short", "HEAD"], clone, environment).stdout.strip()
+    assert report.startswith(f"# Reproduction of {commit}\n")
+    assert "two trainings from one seed on CPU: identical" in report
+    assert "| mnist: cnn.test_accuracy |" in report and "The reproduction passes the gate" in report
+    assert "No metric differs from main." in report and "No param differs from main." in report
+    assert "![mnist/cnn_confusion.png](reports/figures/mnist/cnn_confusion.png)" in report
+
+    # A reproduction outside its allowance: the job fails, and its report says which metric missed.
+    tolerances.write_text(tolerances.read_text().replace("absolute: 0.0015", "at_least: 1.5"))
+    failed = subprocess.run([".ci/reproduce", "main"], cwd=clone, env=reproduction, capture_output=True, text=True)
+    assert failed.returncode == 1, failed.stdout[-3000:] + failed.stderr[-3000:]
+    report = (clone / "reproduction.md").read_text()
+    assert "| mnist: cnn.test_accuracy |" in report and "| ≥ 1.5 | MISS |" in report
+    assert "The reproduction fails the gate on 2 of" in report
 
 
 def test_queued_experiments_land_in_the_main_store(repo: Path, environment: dict[str, str]) -> None:
