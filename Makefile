@@ -36,11 +36,11 @@ setup: $(STAMP)
 repro: setup
 	$(UV) run --no-sync dvc repro $(REPRO_FLAGS)
 
-# Two workers, one test file each at a time: the pipeline smoke test's repository (its
-# `dvc repro`, minutes of one-threaded stage start-ups) is built once, in one worker,
-# while the other runs the rest.
+# Two workers, one test file each at a time, in collection order (tests/conftest.py puts the
+# pipeline smoke test first): its repository (a `dvc repro`, minutes of one-threaded stage
+# start-ups) is built once, in one worker, from the start, while the other runs the rest.
 test: setup
-	$(UV) run --no-sync pytest -n 2 --dist loadfile
+	$(UV) run --no-sync pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # DeepXDE, the third column of benchmarks/pinn.py, and pytesseract, benchmarks/aircalc.py's OCR route
 # (it calls Debian's tesseract-ocr), come with the `benchmark` dependency group.

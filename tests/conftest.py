@@ -13,6 +13,18 @@ from redes.sections import validate_all_params
 from tests.helpers import tiny_params_dict
 from tests.helpers.synthetic import write_mnist
 
+PIPELINE_SMOKE = Path(__file__).parent / "pipeline" / "test_pipeline.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The pipeline smoke tests first, every other test in its order.
+
+    Under `make test` (two workers, one file each at a time, in this order) the smoke test's
+    `dvc repro`, the longest thing the tests do, then starts at once in one worker while the
+    other runs the rest, instead of starting when the run is half over.
+    """
+    items.sort(key=lambda item: item.path != PIPELINE_SMOKE)
+
 
 @pytest.fixture
 def tiny_params() -> Params:
