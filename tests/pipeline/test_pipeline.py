@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import keras
@@ -28,6 +29,7 @@ import redes.har.models
 import redes.mnist.models  # noqa: F401
 from redes.aging.groups import GROUP_NAMES
 from tests.helpers import REPO_ROOT, tiny_params_dict
+from tests.helpers.browser import chromium
 from tests.helpers.synthetic import HAND_FILES, write_mirror
 from tests.helpers.workspace import commit_all, copy_repository, pipeline_environment, run_command
 
@@ -317,6 +319,46 @@ def test_report_is_self_contained(repo: Path) -> None:
     aging_run_ids = json.loads((repo / "reports/runs/aging.json").read_text())
     assert all(run_id in summary for run_id in aging_run_ids.values())
     assert "`24_0_1_20170116220224657 .jpg.chip.jpg`" in summary  # the data card names the irregular names read
+
+
+# What a page shows the reader of the report, all <details> opened: the Markdown left in its text, how much wider
+# than the window it is, the headline table's links and the ids of the sections they must reach.
+_READ_THE_REPORT = """
+document.querySelectorAll("details").forEach((details) => { details.open = true; });
+const headline = document.querySelector("table");
+return {
+  text: document.body.textContent,
+  overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  links: [...headline.querySelectorAll("tbody tr td:first-child a")].map((a) => a.getAttribute("href")),
+  sections: [...document.querySelectorAll("h2[id]")].map((h2) => "#" + h2.id),
+  figures: document.querySelectorAll("figure").length,
+  described: document.querySelectorAll("figure img[alt]:not([alt='']) + figcaption").length,
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    yield from chromium()
+
+
+def test_the_report_reads_in_a_browser_at_laptop_and_phone_widths(repo: Path, browser) -> None:
+    """reports/report.html in headless Chromium: no Markdown left raw, never wider than the window at 1300 and
+    400 px, a headline row per project linked to its section, and every figure with alt text and a caption."""
+    browser.get((repo / "reports/report.html").as_uri())
+    for width, mobile in ((1300, False), (400, True)):
+        metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": mobile}
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        page = browser.execute_script(_READ_THE_REPORT)
+        assert page["overflow"] <= 0, f"{page['overflow']} px wider than a {width} px window"
+    for marker in ("**", "`", "]("):
+        assert marker not in page["text"], f"raw Markdown {marker!r} in the report"
+    projects = page["sections"][1:]  # after "How these results were made"
+    assert len(projects) == 6 and page["links"] == projects
+    assert page["figures"] == page["described"] > 0
+    summary = (repo / "reports/summary.md").read_text()
+    assert "| [MNIST: feed-forward net and CNN](#mnist-feed-forward-net-and-cnn) |" in summary  # GitHub's anchor
+    assert "\n## MNIST: feed-forward net and CNN\n" in summary
 
 
 def test_every_model_is_an_mlflow_run_with_its_provenance(repo: Path, environment: dict[str, str]) -> None:

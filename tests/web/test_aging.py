@@ -17,8 +17,9 @@ from redes.aging.render import Ager
 from redes.aircalc.recognize import Recognizer
 from redes.web import create_app
 from tests.helpers.aging import SIZE, photo_of, utkface_faces
+from tests.helpers.browser import WAIT_SECONDS, assert_no_page_errors
 from tests.helpers.synthetic import synthetic_face
-from tests.web.conftest import WAIT_SECONDS, Server, assert_no_page_errors
+from tests.web.conftest import Server
 
 MIRROR = os.environ.get("REDES_DATA_MIRROR")
 

@@ -19,7 +19,8 @@ from redes.aircalc.handvideo import SEVEN_MINUS_ONE, AirWriting, hand_in_frame, 
 from redes.aircalc.recognize import Recognizer
 from redes.aircalc.segment import strokes_origin
 from tests.helpers.aircalc import distance_to_path, write_expression
-from tests.web.conftest import HAND_MODEL, WAIT_SECONDS, Server, assert_no_page_errors, chromium
+from tests.helpers.browser import WAIT_SECONDS, assert_no_page_errors, chromium
+from tests.web.conftest import HAND_MODEL, Server
 
 # "7-1" in CSS pixels from the pad's top-left corner: a 7 in one stroke, a minus, a 1.
 STROKES = [

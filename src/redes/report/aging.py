@@ -7,8 +7,11 @@ from redes.aging.params import CaaeParams
 from redes.config import Params, flatten
 from redes.files import read_json
 from redes.paths import Workspace
-from redes.report.document import Figure, Section, Table, Text
+from redes.report.document import Figure, Headline, Section, Table, Text
 from redes.report.provenance import params_table, sources_table
+
+# The aging target (the paper publishes no number an estimator of ours could be compared with).
+WITHIN_ONE_TARGET = 0.70
 
 
 def _beyond_the_paper(caae: CaaeParams) -> str:
@@ -53,7 +56,8 @@ def section(workspace: Workspace, params: Params) -> Section:
             ("age estimator: MAE on real test faces", f"{judge['test_mae']:.2f} years", "≤ 6.0 years",
              f"`{run_ids['estimator']}`"),
             ("aged faces in the target age group", f"{aging['group_accuracy']:.2%}", "≥ 30 %", f"`{run_ids['caae']}`"),
-            ("aged faces within one group of the target", f"{aging['group_accuracy_within_one']:.2%}", "≥ 70 %", ""),
+            ("aged faces within one group of the target", f"{aging['group_accuracy_within_one']:.2%}",
+             f"≥ {WITHIN_ONE_TARGET:.0%}", ""),
             ("age order: Spearman's ρ per face, mean", f"{aging['spearman_mean']:.3f}", "≥ 0.95", ""),
             ("reconstruction at the face's own group: SSIM", f"{aging['reconstruction_ssim']:.3f}", "≥ 0.65", ""),
             ("reconstruction: PSNR", f"{aging['reconstruction_psnr']:.2f} dB", "", ""),
@@ -83,6 +87,7 @@ def section(workspace: Workspace, params: Params) -> Section:
             (name, *(str(counts[split][name][gender]) for split in splits for gender in GENDERS))
             for name in GROUP_NAMES
         ),
+        folded="Faces per split, age group and gender",
     )
     sizes = card["sizes"]
     irregular = ", ".join(f"`{name}`" for name in card["irregular_names_read"]) or "none"
@@ -103,11 +108,34 @@ def section(workspace: Workspace, params: Params) -> Section:
             "available offline. Identity is not scored: no face-recognition network is available offline, and a "
             "stand-in would measure age, not who the person is."
         ),
-        Figure(figures / "aging_grid.png", "One test face of each age group (rows) rendered at every age group"),
-        Figure(figures / "per_group.png", "Aged faces per target group, as the estimator reads them"),
+        Figure(
+            figures / "aging_grid.png",
+            "One test face of each age group (rows) rendered at every age group (columns): read along a row to see "
+            "one person age, and check that the face stays theirs.",
+            "A grid of small face images: each row one person, each column an age group from 0-5 to 71+.",
+        ),
+        Figure(
+            figures / "per_group.png",
+            "Aged faces per target group, as the estimator reads them: the bars should stay high for every group "
+            "and the mean age climb with the target; where the line flattens, the renderings stop aging.",
+            "Left, bars per target age group of the share of renderings read in the group and within one group; "
+            "right, the mean estimated age of the renderings against the target group.",
+        ),
         per_group,
-        Figure(figures / "losses.png", "The losses of the CAAE's players per epoch"),
-        Figure(figures / "estimator_errors.png", "The age estimator on real test faces"),
+        Figure(
+            figures / "losses.png",
+            "The losses of the CAAE's players per epoch: the reconstruction should fall, the validation one with "
+            "it, while the adversaries' losses stay level, neither side winning outright.",
+            "One panel per player with its loss terms per epoch: the encoder and generator with the validation "
+            "reconstruction, then each discriminator and classifier.",
+        ),
+        Figure(
+            figures / "estimator_errors.png",
+            "The age estimator on real test faces: the points should hug the diagonal, and the boxes show how far "
+            "off it is in each group; it judges the aged faces, so its own error bounds how finely they are judged.",
+            "Left, estimated against true age of every real test face around the diagonal; right, box plots of "
+            "the absolute error per true age group.",
+        ),
         Text(
             f"UTKFace: {sum(sizes.values()):,} faces, split by file (UTKFace has no identities) with seed "
             f"{card['seed']}, stratified by age group: {sizes['train']:,} to train, {sizes['validation']:,} to "
@@ -115,9 +143,16 @@ def section(workspace: Workspace, params: Params) -> Section:
             f"skipped: {len(card['names_skipped'])}. Faces per split, age group and gender:"
         ),
         split_card,
-        Text("Params (`params.yaml`, section `aging`):"),
-        params_table(flatten(params.aging.model_dump(), "aging.")),
+        params_table("aging", flatten(params.aging.model_dump(), "aging.")),
         Text("Data: the UTKFace archive of aligned and cropped faces, verified by sha256 before use."),
         sources_table("utkface"),
     ]
-    return Section("Photo aging: a conditional adversarial autoencoder", blocks)
+    headline = Headline(
+        f"{aging['group_accuracy_within_one']:.2%} of aged test faces within one age group of the target, "
+        f"{aging['group_accuracy']:.2%} in it",
+        f"target: {WITHIN_ONE_TARGET:.0%} within one group (no published number on this judge)",
+        aging["group_accuracy_within_one"],
+        WITHIN_ONE_TARGET,
+        run_ids["caae"],
+    )
+    return Section("Photo aging: a conditional adversarial autoencoder", blocks, headline)

@@ -7,8 +7,11 @@ from redes.aircalc.symbols import TOKENS
 from redes.config import Params, flatten
 from redes.files import read_json
 from redes.paths import Workspace
-from redes.report.document import Figure, Section, Table, Text
+from redes.report.document import Figure, Headline, Section, Table, Text
 from redes.report.provenance import params_table, sources_table
+
+# The targets AirCalc was built to (there is no published anchor for written-in-the-air arithmetic).
+SYMBOL_TARGET, EXPRESSION_TARGET = 0.993, 0.97
 
 
 def section(workspace: Workspace, params: Params) -> Section:
@@ -22,10 +25,25 @@ def section(workspace: Workspace, params: Params) -> Section:
     results = Table(
         ("measure", "result", "target", "MLflow run"),
         (
-            ("symbol test accuracy (14 classes)", f"{symbols['test_accuracy']:.2%}", "≥ 99.3 %", f"`{run_id}`"),
+            (
+                "symbol test accuracy (14 classes)",
+                f"{symbols['test_accuracy']:.2%}",
+                f"≥ {SYMBOL_TARGET:.1%}",
+                f"`{run_id}`",
+            ),
             ("symbol macro F1", f"{symbols['macro_f1']:.4f}", "", ""),
-            ("composed expressions: exact match", f"{expressions['exact_match']:.2%}", "≥ 97 %", ""),
-            ("composed expressions: value accuracy", f"{expressions['value_accuracy']:.2%}", "≥ 97 %", ""),
+            (
+                "composed expressions: exact match",
+                f"{expressions['exact_match']:.2%}",
+                f"≥ {EXPRESSION_TARGET:.0%}",
+                "",
+            ),
+            (
+                "composed expressions: value accuracy",
+                f"{expressions['value_accuracy']:.2%}",
+                f"≥ {EXPRESSION_TARGET:.0%}",
+                "",
+            ),
             ("symbols read right in context", f"{expressions['symbol_accuracy_in_context']:.2%}", "", ""),
             (
                 "time per expression (segment, classify, decode)",
@@ -71,19 +89,46 @@ def section(workspace: Workspace, params: Params) -> Section:
             f"writes {camera['written']!r}: MediaPipe's hand tracker read it as {camera['read']!r} = {value}, "
             f"over {camera['frames']} frames."
         ),
-        Figure(figures / "expression_read.png", "The first composed test expression: each box and what it was read as"),
-        Figure(figures / "expression_failures.png", "Composed test expressions not read exactly, and why"),
-        Figure(figures / "symbols_confusion.png", f"Confusion matrix on the {sizes['test']:,} test symbols"),
+        Figure(
+            figures / "expression_read.png",
+            "The first composed test expression: each box is a symbol as segmentation cut it, labelled with what it "
+            "was read as and how sure; the title gives what was written, what was read and its exact value.",
+            "A handwritten arithmetic expression with a box around each symbol and its reading above it.",
+        ),
+        Figure(
+            figures / "expression_failures.png",
+            "The first composed test expressions not read exactly, each titled with what was written and what was "
+            "read, or why the reading was refused; the boxes show where the ink was cut into symbols.",
+            "A column of handwritten expressions, each titled with the written and the read expression.",
+        ),
+        Figure(
+            figures / "symbols_confusion.png",
+            f"Confusion matrix on the {sizes['test']:,} test symbols; off the diagonal, the symbols taken for one "
+            "another, such as ÷ written as a slash and read as 1.",
+            "A 14 by 14 matrix of true against predicted symbols, digits and the four operators, with counts.",
+        ),
         per_class,
         Text("Each written form of an operator apart: ÷ is written as an obelus or as a slash."),
         per_form,
-        Figure(figures / "training_curves.png", "Each CNN of the recogniser, by seed: loss and accuracy per epoch"),
-        Text("Params (`params.yaml`, section `aircalc`):"),
-        params_table(flatten(params.aircalc.model_dump(), "aircalc.")),
+        Figure(
+            figures / "training_curves.png",
+            "Each CNN of the recogniser, by seed: loss and accuracy per epoch, training and validation, overlaid; "
+            "the recogniser averages the members' probabilities.",
+            "Line plots of loss and accuracy per epoch for each member CNN, training and validation.",
+        ),
+        params_table("aircalc", flatten(params.aircalc.model_dump(), "aircalc.")),
         Text("Data: the published operator sets and MediaPipe's hand model, verified by sha256 before use."),
         sources_table("aircalc"),
     ]
-    return Section("AirCalc: a calculator written in the air", blocks)
+    headline = Headline(
+        f"{expressions['exact_match']:.2%} of composed test expressions read exactly, "
+        f"{latency['mean']:.0f} ms each; symbols {symbols['test_accuracy']:.2%}",
+        f"target: {EXPRESSION_TARGET:.0%} read exactly (no published anchor)",
+        expressions["exact_match"],
+        EXPRESSION_TARGET,
+        run_id,
+    )
+    return Section("AirCalc: a calculator written in the air", blocks, headline)
 
 
 def _test_images(card: dict, token: str) -> int:

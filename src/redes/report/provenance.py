@@ -11,8 +11,13 @@ from redes.report.document import Section, Table, Text
 from redes.sources import SOURCES
 
 
-def params_table(flat_params: Mapping[str, Any]) -> Table:
-    return Table(("param", "value"), tuple((f"`{key}`", str(value)) for key, value in flat_params.items()))
+def params_table(section: str, flat_params: Mapping[str, Any]) -> Table:
+    """The params of a section of params.yaml, folded under their count."""
+    return Table(
+        ("param", "value"),
+        tuple((f"`{key}`", str(value)) for key, value in flat_params.items()),
+        folded=f"Params: section {section} of params.yaml ({len(flat_params)} values)",
+    )
 
 
 # A file with no public copy of these bytes (see shared/data/PROVENANCE.md).
@@ -20,11 +25,13 @@ MIRROR_ONLY = "the course mirror only (REDES_DATA_MIRROR)"
 
 
 def sources_table(dataset: str) -> Table:
+    """The files a dataset is read from, with their sizes, hashes and public sources, folded."""
     return Table(
         ("file", "bytes", "sha256", "public source"),
         tuple(
             (s.filename, f"{s.size:,}", f"`{s.sha256}`", s.urls[0] if s.urls else MIRROR_ONLY) for s in SOURCES[dataset]
         ),
+        folded=f"Data: the {len(SOURCES[dataset])} files read, their sha256 and where they are published",
     )
 
 
@@ -35,10 +42,11 @@ def environment_section(workspace: Workspace) -> Section:
         "How these results were made",
         [
             Text(
-                f"Code at git commit `{commit}`{' with uncommitted changes' if dirty else ''}; "
-                f"run with `dvc repro` on {machine['cpu']} ({machine['cores']} cores), Python {machine['python']}, "
-                f"{machine['system']}. Every number below comes from `reports/metrics/` and names the MLflow run "
-                "that holds its params, per-epoch curves, figures and model (`make mlflow-ui`)."
+                f"Assembled by `dvc repro` from the code at git commit `{commit}`"
+                f"{' with uncommitted changes' if dirty else ''}, on {machine['cpu']} ({machine['cores']} cores), "
+                f"Python {machine['python']}, {machine['system']}. Every number below comes from `reports/metrics/` "
+                "and names the MLflow run that holds its params, per-epoch curves, figures and model, and the "
+                "machine it was trained on (`make mlflow-ui`)."
             ),
             Table(("library", "version"), tuple(provenance.library_versions().items())),
         ],
