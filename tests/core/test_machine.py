@@ -10,32 +10,26 @@ from pathlib import Path
 import tensorflow as tf
 from mlflow.tracking import MlflowClient
 
+from redes.tracking import start_run
 from tests.helpers import REPO_ROOT
 
-# A run opened the way every stage opens one (redes.tracking), in a fresh process, with or without TensorFlow.
+# A run opened the way every stage opens one (redes.tracking), in a fresh process that never imports TensorFlow.
 _OPEN_RUN = """
 import sys
 from pathlib import Path
-if sys.argv[2] == "tensorflow":
-    import tensorflow
 from redes.tracking import start_run
 with start_run(Path(sys.argv[1]), "machine", "a run", {}) as run:
     print("tensorflow" in sys.modules, run.run_id)
 """
 
 
-def _run_tags(store: Path, imports: str) -> tuple[dict[str, str], bool]:
-    """The new run's tags, and whether TensorFlow was imported in the end."""
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_OPEN_RUN), str(store), imports], capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    imported, run_id = result.stdout.split()[-2:]
-    return MlflowClient(f"sqlite:///{store / 'mlflow.db'}").get_run(run_id).data.tags, imported == "True"
+def _tags(store: Path, run_id: str) -> dict[str, str]:
+    return MlflowClient(f"sqlite:///{store / 'mlflow.db'}").get_run(run_id).data.tags
 
 
 def test_every_run_records_the_device_and_tensorflow_build(tmp_path: Path) -> None:
-    tags, _ = _run_tags(tmp_path, "tensorflow")
+    with start_run(tmp_path, "machine", "a run", {}) as run:  # in this process, where TensorFlow is imported
+        tags = _tags(tmp_path, run.run_id)
     gpus = tf.config.list_physical_devices("GPU")
     assert tags["machine.device"] == ("GPU:0" if gpus else "CPU")
     assert tags["machine.tensorflow"] == tf.__version__
@@ -46,10 +40,14 @@ def test_every_run_records_the_device_and_tensorflow_build(tmp_path: Path) -> No
 
 
 def test_a_run_without_tensorflow_ran_on_the_cpu_and_does_not_import_it(tmp_path: Path) -> None:
-    tags, imported = _run_tags(tmp_path, "none")
+    command = [sys.executable, "-c", textwrap.dedent(_OPEN_RUN), str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    imported, run_id = result.stdout.split()[-2:]
+    tags = _tags(tmp_path, run_id)
     assert tags["machine.device"] == "CPU"
     assert not any(name.startswith("machine.tensorflow") for name in tags)
-    assert not imported
+    assert imported == "False"
 
 
 def test_doctor_reports_the_backend_build_gpus_and_determinism_and_stops_a_gpu_run_without_a_gpu() -> None:
