@@ -549,17 +549,17 @@ def _kill_after_three_epochs(command: list[str], root: Path, environment: dict[s
 def test_killed_training_resumes(repo: Path, environment: dict[str, str]) -> None:
     """Kill the training process mid-run, run the stage again: it continues from its backup, in the same MLflow run."""
     params = tiny_params_dict()
-    params["mnist"]["mlp"].update(epochs=12, early_stopping_patience=12)
+    params["mnist"]["mlp"].update(epochs=8, early_stopping_patience=8)
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     runs_before = len(_mnist_runs(repo))
     command = [sys.executable, "stages/mnist_train.py", "mlp"]
     _kill_after_three_epochs(command, repo, environment, "checkpoints/mnist/mlp-*/history.csv")
     resumed = run_command(command, repo, environment)
-    epoch_lines = re.findall(r"^Epoch (\d+)/12", resumed.stdout, flags=re.MULTILINE)
+    epoch_lines = re.findall(r"^Epoch (\d+)/8", resumed.stdout, flags=re.MULTILINE)
     assert epoch_lines and int(epoch_lines[0]) >= 3, resumed.stdout[:2000]
     assert len(_mnist_runs(repo)) == runs_before + 1  # the killed run and its continuation are one run
     final = pd.read_csv(repo / "reports/plots/mnist/mlp_history.csv")
-    assert list(final["epoch"]) == list(range(1, 13))
+    assert list(final["epoch"]) == list(range(1, 9))
     run_command(["git", "checkout", "--", "params.yaml"], repo, environment)
 
 
@@ -567,7 +567,7 @@ def test_killed_har_training_skips_finished_seeds(repo: Path, environment: dict[
     """Kill `har_train@lstm` during its second seed: the rerun keeps the first seed and resumes the second."""
     params = tiny_params_dict()
     params["har"]["seeds"] = 2
-    params["har"]["lstm"].update(epochs=12, early_stopping_patience=12)
+    params["har"]["lstm"].update(epochs=6, early_stopping_patience=6)
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     first, second = params["base"]["seed"], params["base"]["seed"] + 1
     runs_before = len(_runs(repo, "har"))
@@ -575,12 +575,12 @@ def test_killed_har_training_skips_finished_seeds(repo: Path, environment: dict[
     _kill_after_three_epochs(command, repo, environment, f"checkpoints/har/lstm-seed{second}-*/training/history.csv")
     resumed = run_command(command, repo, environment)
     assert f"lstm, seed {first}: trained by an earlier, interrupted run" in resumed.stdout
-    epoch_lines = re.findall(r"^Epoch (\d+)/12", resumed.stdout, flags=re.MULTILINE)
+    epoch_lines = re.findall(r"^Epoch (\d+)/6", resumed.stdout, flags=re.MULTILINE)
     assert epoch_lines and int(epoch_lines[0]) >= 3, resumed.stdout[:2000]
     assert len(_runs(repo, "har")) == runs_before + 2  # one run per seed, the killed one continued
     for seed in (first, second):
         history = pd.read_csv(repo / f"reports/plots/har/lstm/seed_{seed}.csv")
-        assert list(history["epoch"]) == list(range(1, 13))
+        assert list(history["epoch"]) == list(range(1, 7))
     assert not list((repo / "checkpoints/har").iterdir())
     run_command(["git", "checkout", "--", "params.yaml"], repo, environment)
 
