@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+from pathlib import PurePosixPath
 
 import pytest
 import yaml
@@ -53,6 +55,26 @@ def _readme_block(marker: str) -> re.Match:
 def test_committed_file_is_the_one_dvc_lock_names(path: str) -> None:
     digest = hashlib.md5((REPO_ROOT / path).read_bytes()).hexdigest()  # noqa: S324 (DVC's own checksum)
     assert _locked_outputs()[path] == digest, f"{path} differs from the `dvc repro` that dvc.lock records"
+
+
+def test_every_committed_result_is_an_output_dvc_lock_names() -> None:
+    """No file left over from an older pipeline sits among the results, where it would read as a current one.
+
+    Under data/, models/ and reports/ git holds the stages' outputs, the `make benchmark` results
+    (reports/benchmarks/, no stage of the pipeline) and the .gitignore files DVC writes.
+    """
+    outputs = [path.rstrip("/") for path in _locked_outputs()]
+    committed = subprocess.run(
+        ["git", "ls-files", "data", "models", "reports"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    left_over = [
+        path
+        for path in committed
+        if not any(path == output or path.startswith(f"{output}/") for output in outputs)
+        and not path.startswith("reports/benchmarks/")
+        and PurePosixPath(path).name != ".gitignore"
+    ]
+    assert committed and not left_over, f"committed but produced by no stage in dvc.lock: {left_over}"
 
 
 def test_readme_quotes_the_metrics() -> None:
