@@ -405,37 +405,56 @@ def test_foundations_checks_pass_and_are_tracked(repo: Path) -> None:
     assert artifacts == {f"figures/{name}" for name in FOUNDATIONS_FIGURES}
 
 
-@pytest.mark.parametrize(
-    ("stage", "model_file", "message"),
-    [
-        ("mnist_evaluate", "models/mnist/mlp/model.keras", r"test accuracy \d+\.\d+% is no better than chance"),
-        ("har_evaluate", "models/har/simple_rnn/seed_{seed}/model.keras", r"no better than chance \(\d+\.\d+%"),
-        ("pinn_evaluate", "models/pinn/forward/network.keras", r"relative L2 error 1 is no better than u = 0"),
-        ("aircalc_evaluate", "models/aircalc/recognizer/model.keras", r"test accuracy \d+\.\d+% is no better than"),
-    ],
+# Each evaluate stage, the model it finds learnt nothing, and what it says of it.
+REFUSALS = (
+    ("mnist_evaluate", "models/mnist/mlp/model.keras", r"test accuracy \d+\.\d+% is no better than chance"),
+    ("har_evaluate", "models/har/simple_rnn/seed_{seed}/model.keras", r"no better than chance \(\d+\.\d+%"),
+    ("pinn_evaluate", "models/pinn/forward/network.keras", r"relative L2 error 1 is no better than u = 0"),
+    ("aircalc_evaluate", "models/aircalc/recognizer/model.keras", r"test accuracy \d+\.\d+% is no better than"),
 )
+
+
 def test_an_evaluation_refuses_to_publish_a_model_that_learnt_nothing(
-    repo: Path, environment: dict[str, str], stage: str, model_file: str, message: str
+    repo: Path, environment: dict[str, str], subtests: pytest.Subtests
 ) -> None:
     """A diverged training can save finite weights; with all of them zero a classifier always answers class 0
-    and the PINN says u = 0. The evaluate stage fails naming the numbers and publishes nothing."""
-    path = repo / model_file.format(seed=tiny_params_dict()["base"]["seed"])
-    original, metrics_file = path.read_bytes(), repo / f"reports/metrics/{stage.split('_')[0]}.json"
-    metrics_before = metrics_file.read_bytes()
+    and the PINN says u = 0. Each evaluate stage fails naming the numbers and publishes nothing.
+
+    The four stages run at once (each reads its own models and would write its own metrics): their
+    TensorFlow start-ups overlap instead of following one another.
+    """
+    paths = [repo / model_file.format(seed=tiny_params_dict()["base"]["seed"]) for _, model_file, _ in REFUSALS]
+    originals = {path: path.read_bytes() for path in paths}
+    metrics_files = [repo / f"reports/metrics/{stage.split('_')[0]}.json" for stage, _, _ in REFUSALS]
+    metrics_before = [path.read_bytes() for path in metrics_files]
+    processes: list[subprocess.Popen] = []
     try:
-        model = keras.saving.load_model(path)
-        for layer in model.layers:
-            layer.set_weights([np.zeros_like(weight) for weight in layer.get_weights()])
-        model.save(path)
-        result = subprocess.run(
-            [sys.executable, f"stages/{stage}.py"], cwd=repo, env=environment, capture_output=True, text=True
-        )
-        assert result.returncode == 1, result.stdout[-2000:]
-        assert re.search(message, result.stderr), result.stderr[-2000:]
-        assert "Traceback" not in result.stderr
-        assert metrics_file.read_bytes() == metrics_before
+        for path in paths:
+            model = keras.saving.load_model(path)
+            for layer in model.layers:
+                layer.set_weights([np.zeros_like(weight) for weight in layer.get_weights()])
+            model.save(path)
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+        processes += [
+            subprocess.Popen([sys.executable, f"stages/{stage}.py"], cwd=repo, env=environment, **pipes)
+            for stage, _, _ in REFUSALS
+        ]
+        outputs = [process.communicate(timeout=600) for process in processes]
     finally:
-        path.write_bytes(original)
+        for process in processes:  # none left running on the models put back, should one hang
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        for path, original in originals.items():
+            path.write_bytes(original)
+    for (stage, _, message), process, (stdout, stderr), metrics_file, before in zip(
+        REFUSALS, processes, outputs, metrics_files, metrics_before, strict=True
+    ):
+        with subtests.test(stage=stage):
+            assert process.returncode == 1, stdout[-2000:]
+            assert re.search(message, stderr), stderr[-2000:]
+            assert "Traceback" not in stderr
+            assert metrics_file.read_bytes() == before
 
 
 def test_logged_model_loads_back(repo: Path) -> None:
