@@ -1,4 +1,7 @@
-"""Stage `aging_evaluate`: the judge's error on real test faces, then every test face aged to every group and scored."""
+"""Stage `aging_evaluate`: the judge's error on real test faces, then every test face aged to every group and scored.
+
+The scores over all groups go to reports/metrics/aging.json, each group's to reports/tables/aging/per_group.csv.
+"""
 
 from redes.aging.params import AgingParams
 from redes.runtime import run_stage, start_stage
@@ -10,10 +13,16 @@ def main(argv: list[str]) -> None:
     from redes import tracking
     from redes.aging.data import load_splits, to_unit_range
     from redes.aging.estimator import estimate_ages
-    from redes.aging.evaluate import estimator_scores, require_a_learnt_estimator, score_ager
+    from redes.aging.evaluate import (
+        estimator_scores,
+        metrics_file,
+        per_group_table,
+        require_a_learnt_estimator,
+        score_ager,
+    )
     from redes.aging.figures import write_figures
     from redes.aging.render import Ager
-    from redes.files import read_csv, read_json, write_json
+    from redes.files import read_csv, read_json, write_csv, write_json
     from redes.training import load_model
 
     workspace = context.workspace
@@ -39,7 +48,8 @@ def main(argv: list[str]) -> None:
     with tracking.evaluation_run(context, "aging", "caae", run_ids["caae"]) as run:
         run.log_metrics({"test": {key: value for key, value in aging.items() if key != "per_group"}})
         run.log_artifacts(figure_paths, "figures")
-    write_json(workspace.metrics("aging"), metrics)
+    write_csv(per_group_table(judge, aging), workspace.tables("aging") / "per_group.csv")
+    write_json(workspace.metrics("aging"), metrics_file(judge, aging))
     write_json(workspace.runs("aging"), run_ids)
     print(
         f"estimator: test MAE {judge['test_mae']:.2f} years; aged faces: exact group {aging['group_accuracy']:.2%}, "

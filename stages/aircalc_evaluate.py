@@ -1,4 +1,8 @@
-"""Stage `aircalc_evaluate`: symbols, 2,000 composed test expressions and the camera path, scored and timed."""
+"""Stage `aircalc_evaluate`: symbols, 2,000 composed test expressions and the camera path, scored and timed.
+
+The headline numbers go to reports/metrics/aircalc.json; each symbol's and each operator form's recall and
+what the camera check wrote and read, to reports/tables/aircalc/ for the report.
+"""
 
 import tempfile
 from pathlib import Path
@@ -17,7 +21,7 @@ def main(argv: list[str]) -> None:
     from redes.aircalc.figures import write_figures
     from redes.aircalc.recognize import Recognizer
     from redes.classifier_metrics import require_better_than_chance
-    from redes.files import read_csv, read_json, write_json
+    from redes.files import read_csv, read_json, write_csv, write_json
     from redes.photo import read_photo
 
     workspace, params = context.workspace, context.params.aircalc
@@ -42,15 +46,22 @@ def main(argv: list[str]) -> None:
         "expressions": {**expressions.to_dict(), "latency_ms": latency},
         "latency_ms_per_expression": latency["mean"],
         "camera_fps": camera["fps"],
-        "camera_check": camera,
     }
+    tables = workspace.tables("aircalc")
+    for name, table in symbols.recall_tables().items():
+        write_csv(table, tables / name)
+    write_json(tables / "camera_check.json", camera)
     curves = sorted((workspace.plots("aircalc") / "recognizer").glob("seed_*.csv"))
     histories = {f"seed {path.stem.removeprefix('seed_')}": read_csv(path) for path in curves}
     figure_paths = write_figures(symbols, expressions, histories, workspace.figures("aircalc"))
     run_id = read_json(model_dir / "run.json")["run_id"]
     with tracking.evaluation_run(context, "aircalc", "recognizer", run_id) as run:
         # Not the per-class recalls: MLflow refuses "+" or "÷" in a metric's name.
-        symbol_metrics = {key: metrics["symbols"][key] for key in ("test_accuracy", "macro_f1", "per_form_recall")}
+        symbol_metrics = {
+            "test_accuracy": symbols.accuracy,
+            "macro_f1": symbols.macro_f1,
+            "per_form_recall": symbols.per_form_recall,
+        }
         run.log_metrics({"test": {"symbols": symbol_metrics, "expressions": metrics["expressions"]}})
         run.log_metrics({"camera_fps": camera["fps"]})
         run.log_artifacts(figure_paths, "figures")

@@ -29,8 +29,11 @@ def test_symbol_and_expression_scores_agree_with_a_recount(recognizer: Recognize
     np.testing.assert_array_equal(scores.predictions, predicted)
     report = scores.to_dict()
     assert report["test_accuracy"] == np.mean(predicted == splits.y_test)
-    assert set(report["per_class_recall"]) == set(TOKENS)  # every class has test images here
-    assert report["per_form_recall"]["form-+"] == report["per_class_recall"]["+"]
+    assert set(scores.per_class_recall) == set(TOKENS)  # every class has test images here
+    assert scores.per_form_recall["form-+"] == scores.per_class_recall["+"]
+    tables = scores.recall_tables()
+    assert list(tables["per_class_recall.csv"]["symbol"]) == list(TOKENS)
+    assert tables["per_form_recall.csv"].set_index("form")["recall"].to_dict() == scores.per_form_recall
 
     pools = pools_of_test_split(splits)
     assert sum(len(images) for images in pools.values()) == len(splits.y_test)
@@ -42,4 +45,8 @@ def test_symbol_and_expression_scores_agree_with_a_recount(recognizer: Recognize
     assert len(expressions.failures()) == sum(not (r.exact and r.value_right) for r in expressions.read)
     latency = expressions.latency_ms()
     assert 0 < latency["median"] <= latency["p95"]
-    assert expressions.to_dict()["count"] == 12
+    assert expressions.to_dict() == {
+        "exact_match": expressions.exact_match,
+        "value_accuracy": expressions.value_accuracy,
+        "symbol_accuracy_in_context": expressions.symbol_accuracy,
+    }

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import pandas as pd
 import scipy.linalg
 import scipy.stats
 import tensorflow as tf
@@ -127,6 +128,24 @@ def estimator_scores(true_ages: np.ndarray, estimated_ages: np.ndarray, train_ag
             name: float(errors[groups == g].mean()) for g, name in enumerate(GROUP_NAMES) if any(groups == g)
         },
     }
+
+
+def metrics_file(judge: dict, aging: dict) -> dict:
+    """reports/metrics/aging.json: the numbers two runs are compared by; each group's are in `per_group_table`."""
+    return {
+        "estimator": {key: value for key, value in judge.items() if key != "per_group_mae"},
+        "aging": {key: value for key, value in aging.items() if key != "per_group"},
+    }
+
+
+def per_group_table(judge: dict, aging: dict) -> pd.DataFrame:
+    """A row per age group, in age order: the faces aged to it, and the judge's MAE on real faces of it."""
+    return pd.DataFrame(
+        [
+            {"group": name, **scores, "estimator_mae": judge["per_group_mae"].get(name)}
+            for name, scores in aging["per_group"].items()
+        ]
+    )
 
 
 def require_a_learnt_estimator(scores: dict, model: str) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from redes.aircalc.airwriting import HandTracker, PresenceRule, read_video
@@ -39,13 +40,14 @@ class SymbolScores(ClassifierScores):
     per_form_recall: dict[str, float]  # each written operator form: the slash and the obelus apart
 
     def to_dict(self) -> dict:
-        """The `symbols` block of aircalc.json."""
+        """The `symbols` block of aircalc.json; each class's and form's recall are in `recall_tables`."""
+        return {"test_accuracy": self.accuracy, "test_errors": self.errors, "macro_f1": self.macro_f1}
+
+    def recall_tables(self) -> dict[str, pd.DataFrame]:
+        """The report's tables of recall per symbol and per written operator form, by file name."""
         return {
-            "test_accuracy": self.accuracy,
-            "test_errors": self.errors,
-            "macro_f1": self.macro_f1,
-            "per_class_recall": self.per_class_recall,
-            "per_form_recall": self.per_form_recall,
+            "per_class_recall.csv": pd.DataFrame(self.per_class_recall.items(), columns=["symbol", "recall"]),
+            "per_form_recall.csv": pd.DataFrame(self.per_form_recall.items(), columns=["form", "recall"]),
         }
 
 
@@ -130,7 +132,6 @@ class ExpressionScores:
             "exact_match": self.exact_match,
             "value_accuracy": self.value_accuracy,
             "symbol_accuracy_in_context": self.symbol_accuracy,
-            "count": self.count,
         }
 
 

@@ -57,7 +57,7 @@ def worst_relative_error(pairs: Sequence[tuple[ArrayLike, ArrayLike]]) -> float:
 class Check:
     """Our implementation of `equation` against `reference`, within `tolerance`."""
 
-    name: str  # snake_case key of reports/metrics/foundations.json, e.g. "normal_equations"
+    name: str  # snake_case, a row of reports/tables/foundations/checks.csv, e.g. "normal_equations"
     equation: str  # where it is in the notes, e.g. "(19)" or "§3.15.8"
     description: str  # what is compared with what, one line for the report
     reference: str  # the library result it is checked against, e.g. "sklearn LinearRegression"
@@ -68,8 +68,10 @@ class Check:
     def passed(self) -> bool:
         return math.isfinite(self.max_rel_error) and self.max_rel_error <= self.tolerance
 
-    def metrics(self) -> dict[str, float | bool]:
-        return {"max_rel_error": self.max_rel_error, "tolerance": self.tolerance, "passed": self.passed}
+    @property
+    def error_ratio(self) -> float:
+        """The error as a fraction of the tolerance: above 1 misses."""
+        return self.max_rel_error / self.tolerance
 
 
 def compare(

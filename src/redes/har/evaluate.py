@@ -67,7 +67,7 @@ def _std(values: Sequence[float]) -> float:
 
 
 def summarize(evaluations: Mapping[int, SeedEvaluation], class_names: Sequence[str]) -> dict:
-    """One model's entry of reports/metrics/har.json, from its evaluation under each seed."""
+    """One model's results, from its evaluation under each seed: `METRICS`, then each seed's, class's and subject's."""
     accuracies = [e.accuracy for e in evaluations.values()]
     f1_scores = [e.macro_f1 for e in evaluations.values()]
     confusion = summed_confusion(evaluations)
@@ -93,13 +93,54 @@ def summarize(evaluations: Mapping[int, SeedEvaluation], class_names: Sequence[s
     return summary
 
 
+# What reports/metrics/har.json keeps of a model's summary: the numbers two runs are compared by. Each seed's,
+# class's and subject's numbers are tables of the report (`write_tables`).
+METRICS = (
+    "test_accuracy_mean",
+    "test_accuracy_std",
+    "macro_f1_mean",
+    "macro_f1_std",
+    "test_accuracy_best",
+    "sitting_standing_error_share",
+)
+
+
+def metrics_entry(summary: Mapping[str, object]) -> dict:
+    """A model's entry of reports/metrics/har.json: `METRICS` (the hard pair's share only when both are classes)."""
+    return {key: summary[key] for key in METRICS if key in summary}
+
+
+def seed_table(summaries: Mapping[str, dict]) -> pd.DataFrame:
+    """Test accuracy and macro F1 of every model under each seed, a row each."""
+    return pd.DataFrame(
+        [
+            {"model": name, "seed": int(seed), **scores}
+            for name, summary in summaries.items()
+            for seed, scores in summary["seeds"].items()
+        ]
+    )
+
+
+def per_class_table(summaries: Mapping[str, dict]) -> pd.DataFrame:
+    """Each activity's test accuracy (recall, all seeds' windows), a row per activity and a column per model."""
+    table = pd.DataFrame({name: summary["per_class_accuracy"] for name, summary in summaries.items()})
+    return table.rename_axis("activity").reset_index()
+
+
+def write_tables(summaries: Mapping[str, dict], figure_path: Path, tables_dir: Path) -> None:
+    """The report's tables (every seed, every class, every test subject) and the per-subject bar chart."""
+    write_csv(seed_table(summaries), tables_dir / "seeds.csv")
+    write_csv(per_class_table(summaries), tables_dir / "per_class_accuracy.csv")
+    write_per_subject(summaries, figure_path, tables_dir / "per_subject.csv")
+
+
 def summed_confusion(evaluations: Mapping[int, SeedEvaluation]) -> np.ndarray:
     return sum(e.confusion for e in evaluations.values())
 
 
-def per_subject_table(metrics: Mapping[str, dict]) -> pd.DataFrame:
+def per_subject_table(summaries: Mapping[str, dict]) -> pd.DataFrame:
     """Test accuracy (mean over seeds) with a row per test subject and a column per model."""
-    table = pd.DataFrame({name: entry["per_subject_accuracy"] for name, entry in metrics.items()})
+    table = pd.DataFrame({name: summary["per_subject_accuracy"] for name, summary in summaries.items()})
     table.index = table.index.astype(int)
     return table.sort_index().rename_axis("subject")
 
@@ -149,8 +190,8 @@ def write_model_figures(
     return paths
 
 
-def write_per_subject(metrics: Mapping[str, dict], figure_path: Path, table_path: Path) -> None:
+def write_per_subject(summaries: Mapping[str, dict], figure_path: Path, table_path: Path) -> None:
     """Every model's accuracy on each test subject, as the report's table and bar chart."""
-    table = per_subject_table(metrics)
+    table = per_subject_table(summaries)
     figures.save(per_subject_figure(table, "HAR: test accuracy on each test subject (mean over seeds)"), figure_path)
     write_csv(table.reset_index(), table_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from redes.aircalc.data import FORMS as WRITTEN_FORMS
 from redes.aircalc.symbols import TOKENS
 from redes.config import Params, flatten
-from redes.files import read_json
+from redes.files import read_csv, read_json
 from redes.paths import Workspace
 from redes.report.document import Figure, Headline, Section, Table, Text
 from redes.report.provenance import params_table, sources_table
@@ -18,7 +18,11 @@ def section(workspace: Workspace, params: Params) -> Section:
     metrics = read_json(workspace.metrics("aircalc"))
     run_id = read_json(workspace.runs("aircalc"))["recognizer"]
     card = read_json(workspace.processed("aircalc") / "card.json")
-    symbols, expressions, camera = metrics["symbols"], metrics["expressions"], metrics["camera_check"]
+    symbols, expressions = metrics["symbols"], metrics["expressions"]
+    tables = workspace.tables("aircalc")
+    camera = read_json(tables / "camera_check.json")
+    per_class_recall = dict(read_csv(tables / "per_class_recall.csv").itertuples(index=False))
+    per_form_recall = dict(read_csv(tables / "per_form_recall.csv").itertuples(index=False))
     latency = expressions["latency_ms"]
     sizes = {split: sum(card[split].values()) for split in ("train", "validation", "test")}
     figures = workspace.figures("aircalc")
@@ -56,13 +60,11 @@ def section(workspace: Workspace, params: Params) -> Section:
     )
     per_class = Table(
         ("symbol", "test recall", "test images"),
-        tuple((token, f"{symbols['per_class_recall'][token]:.2%}", str(_test_images(card, token))) for token in TOKENS),
+        tuple((token, f"{per_class_recall[token]:.2%}", str(_test_images(card, token))) for token in TOKENS),
     )
     per_form = Table(
         ("written operator", "test recall", "test images"),
-        tuple(
-            (form, f"{symbols['per_form_recall'][form]:.2%}", str(card["test"].get(form, 0))) for form in WRITTEN_FORMS
-        ),
+        tuple((form, f"{per_form_recall[form]:.2%}", str(card["test"].get(form, 0))) for form in WRITTEN_FORMS),
     )
     value = camera["value"]["decimal"] if camera["value"] else "no value"
     recognizer = params.aircalc.recognizer
@@ -81,7 +83,7 @@ def section(workspace: Workspace, params: Params) -> Section:
         ),
         results,
         Text(
-            f"The {expressions['count']:,} composed expressions are written from test-split symbols only "
+            f"The {params.aircalc.expressions.count:,} composed expressions are written from test-split symbols only "
             f"(seed {params.aircalc.expressions.seed}, {params.aircalc.expressions.min_symbols}-"
             f"{params.aircalc.expressions.max_symbols} symbols, random scale, gaps, baseline and stroke width) "
             "and read from their ink exactly as `redes aircalc image` reads a photo. Value accuracy counts a "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from redes.config import Params, flatten
-from redes.files import read_json
+from redes.files import read_csv, read_json
 from redes.mnist.params import MNIST_MODELS
 from redes.paths import Workspace
 from redes.report.document import Figure, Headline, Section, Table, Text
@@ -18,6 +18,7 @@ ANCHORS = {
 
 def section(workspace: Workspace, params: Params) -> Section:
     metrics = read_json(workspace.metrics("mnist"))
+    per_class_accuracy = read_csv(workspace.tables("mnist") / "per_class_accuracy.csv")
     run_ids = read_json(workspace.runs("mnist"))
     card = read_json(workspace.processed("mnist") / "card.json")
     results = Table(
@@ -38,11 +39,11 @@ def section(workspace: Workspace, params: Params) -> Section:
         ("digit", *(name.upper() for name in MNIST_MODELS), "test images"),
         tuple(
             (
-                digit,
-                *(f"{metrics[name]['per_class_accuracy'][digit]:.2%}" for name in MNIST_MODELS),
-                str(card["test"][digit]),
+                str(row.digit),
+                *(f"{getattr(row, name):.2%}" for name in MNIST_MODELS),
+                str(card["test"][str(row.digit)]),
             )
-            for digit in sorted(card["test"])
+            for row in per_class_accuracy.itertuples()
         ),
     )
     sizes = {split: sum(card[split].values()) for split in ("train", "validation", "test")}
